@@ -1,0 +1,4 @@
+package dev.crewship.artifact;
+
+public record StoredBlob(String sha256, long size) {
+}

@@ -1,0 +1,15 @@
+package dev.crewship.usage;
+
+import dev.crewship.run.RunStatus;
+import java.util.Map;
+
+/** A project's usage: how many runs are in each status, and the summed wall time of finished runs. */
+public record Usage(Map<RunStatus, Long> runsByStatus, double runSeconds) {
+    public Usage {
+        runsByStatus = Map.copyOf(runsByStatus);
+    }
+
+    public long totalRuns() {
+        return runsByStatus.values().stream().mapToLong(Long::longValue).sum();
+    }
+}
