@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Builds the distribution (cli/target/crewship.jar holds server and CLI). Maven's local repository
+# (~/.m2) caches every dependency between builds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib/jdk.sh
+crewship_select_jdk
+echo "==> building the distribution with $JAVA_HOME"
+mvn -B -q -DskipTests install

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what Crewship needs on a fresh Debian machine; safe to run again (skips what is present).
+#   system: bubblewrap (the run sandbox), Debian's python3.11 + venv (the interpreter deployments use),
+#           util-linux (setpriv, prlimit), curl, maven; a JDK >= 21 must exist under /usr/lib/jvm.
+#   python: uv (fast dependency installs for deployments) and pytest (the test suite), from PyPI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib/jdk.sh
+
+need_apt=()
+for pkg in bubblewrap python3.11 python3.11-venv python3-venv util-linux curl maven procps; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+done
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "==> apt-get install ${need_apt[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+crewship_select_jdk
+
+missing_py=()
+python3 -c 'import pytest' 2>/dev/null || missing_py+=("pytest")
+command -v uv >/dev/null 2>&1 || missing_py+=("uv")
+if [ ${#missing_py[@]} -gt 0 ]; then
+  echo "==> pip install ${missing_py[*]}"
+  python3 -m pip install -q --disable-pip-version-check "${missing_py[@]}"
+fi
+echo "==> dependencies ready (JAVA_HOME=$JAVA_HOME, $(bwrap --version), $(/usr/bin/python3.11 --version), uv $(uv --version 2>/dev/null | cut -d' ' -f2))"
