@@ -6,7 +6,7 @@ import tarfile
 
 import pytest
 
-from conftest import crew_copy, tar_gz
+from crewship_e2e import crew_copy
 
 GOOD_TOML = b'[deployment]\nframework = "crewai"\nentrypoint = "probe:kickoff"\npython = "3.11"\n'
 

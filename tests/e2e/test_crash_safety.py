@@ -5,7 +5,7 @@ import shutil
 import subprocess
 import time
 
-from conftest import Server, crew_copy
+from crewship_e2e import Server, crew_copy
 
 
 def sandboxes_of(data_dir):

@@ -1,5 +1,5 @@
 """Deployments are immutable; rollback only moves the project's current pointer (no rebuild)."""
-from conftest import crew_copy
+from crewship_e2e import crew_copy
 
 
 def set_version(folder, version):

@@ -3,7 +3,7 @@ that attacks the host or its neighbours fails cleanly while the server and other
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from conftest import crew_copy
+from crewship_e2e import crew_copy
 
 
 def test_fifty_parallel_runs_each_see_only_their_own(server, tmp_path):

@@ -4,7 +4,7 @@ import hashlib
 import json
 import subprocess
 
-from conftest import crew_copy, sse_events
+from crewship_e2e import crew_copy, sse_events
 
 SEED_CREATE_RUN = """curl -X POST https://api.crewship.dev/v1/runs \\
   -H "Authorization: Bearer YOUR_API_KEY" \\
