@@ -1,0 +1,281 @@
+package dev.crewship.executor.process;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.crewship.run.EventSink;
+import dev.crewship.run.ExecutionRequest;
+import dev.crewship.run.ExecutionResult;
+import dev.crewship.run.Executor;
+import dev.crewship.run.RunError;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs each run as {@code /opt/venv/bin/python -m crewship_runtime} in a bubblewrap sandbox of its
+ * own (see {@link SandboxCommand}): new user, pid, ipc, uts, cgroup and (unless the deployment allows
+ * network) network namespaces, a read-only system, the deployment at {@code /app} read-only, a
+ * private writable {@code /app/artifacts}, {@code /tmp} and {@code /dev/shm}, and the limits of
+ * crewship.toml applied with {@code prlimit}.
+ *
+ * <p>Host uids: when the server runs as root, every run gets a host uid of its own from a pool
+ * ({@link ProcessExecutorConfig#firstRunUid()}); crews never run as host root (root is exempt from
+ * RLIMIT_NPROC), other runs' files are unreadable to them, and the artifacts folder belongs to that
+ * uid while the run executes. A server that is not root runs every sandbox as its own uid: mounts still
+ * separate runs, and the process limit still counts per sandbox on Linux 5.14 or newer (counted per
+ * user namespace), but on older kernels it counts all processes of the server's user, and files a
+ * crew leaves behind belong to the server's user.
+ *
+ * <p>Everything the runs need from the host must be traversable by the run's uid: the server keeps
+ * its data dir mode 0711 and the deployment's files, environment and runtime world-readable. When that
+ * is not so, the run fails with a {@code SandboxError} that names the path.
+ *
+ * <p>After the run, the artifacts folder belongs to the server again, private to it, and holds only
+ * folders and regular files (links and special files the crew made are deleted).
+ *
+ * <p>Processes are started from one long-lived platform thread: bubblewrap's {@code --die-with-parent}
+ * uses the parent-death signal, which fires when the <em>thread</em> that started the process ends,
+ * and the carrier threads of virtual threads come and go.
+ */
+public final class ProcessExecutor implements Executor, AutoCloseable {
+    /** How long a killed run's processes may take to disappear before its uid is held back. */
+    static final Duration KILL_GRACE = Duration.ofSeconds(10);
+
+    private static final Logger log = LoggerFactory.getLogger(ProcessExecutor.class);
+
+    private final ProcessExecutorConfig config;
+    private final HostUser server = HostUser.current();
+    private final RunUidPool uids;
+    private final String description;
+    private final ObjectMapper json = new ObjectMapper();
+    private final ProtocolParser parser = new ProtocolParser(json);
+    private final Map<String, RunningCrew> running = new ConcurrentHashMap<>();
+    private final ExecutorService launcher = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("crewship-crew-launcher").daemon().factory());
+
+    /**
+     * @throws IllegalStateException when the sandbox mode is BUBBLEWRAP and bubblewrap is missing
+     */
+    public ProcessExecutor(ProcessExecutorConfig config) {
+        this.config = config;
+        boolean sandboxed = config.sandbox() == SandboxMode.BUBBLEWRAP;
+        this.uids = sandboxed && server.isRoot() ? new RunUidPool(config.firstRunUid(), config.runUidCount()) : null;
+        if (!sandboxed) {
+            this.description = "process (UNSANDBOXED: development only, crews run with the server's privileges)";
+            log.warn("The process executor runs crews WITHOUT a sandbox: every crew can read and change everything the server can."
+                    + " Use this only for development.");
+        } else {
+            String version = BubblewrapProbe.version()
+                    .orElseThrow(() -> new IllegalStateException("bubblewrap is not installed (" + SandboxCommand.BWRAP + ")"));
+            this.description = uids != null
+                    ? "process (" + version + ", one host uid per run from " + uids.describe() + ")"
+                    : "process (" + version + ", sandboxes run as the server's uid " + server.uid() + ")";
+        }
+    }
+
+    @Override
+    public ExecutionResult execute(ExecutionRequest request, EventSink sink) throws InterruptedException {
+        RunningCrew crew = new RunningCrew();
+        if (running.putIfAbsent(request.runId(), crew) != null) {
+            throw new IllegalStateException("run " + request.runId() + " is already executing");
+        }
+        try {
+            Optional<RunError> problem = preflight(request);
+            if (problem.isPresent()) {
+                return ExecutionResult.failed(problem.get());
+            }
+            if (uids == null) {
+                return executeAs(request, sink, crew, OptionalInt.empty());
+            }
+            int uid = uids.acquire();
+            try {
+                ArtifactsFolder.handOver(request.artifactsDir(), uid);
+                return executeAs(request, sink, crew, OptionalInt.of(uid));
+            } finally {
+                if (ProcessTree.awaitExit(crew.signalled(), KILL_GRACE)) {
+                    uids.release(uid);
+                } else {
+                    log.error("run {}: processes of host uid {} survived SIGKILL; the uid stays out of the pool", request.runId(), uid);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("run " + request.runId() + ": cannot prepare the artifacts folder", e);
+        } finally {
+            running.remove(request.runId(), crew);
+        }
+    }
+
+    @Override
+    public boolean kill(String runId) {
+        RunningCrew crew = running.get(runId);
+        return crew != null && crew.requestKill();
+    }
+
+    @Override
+    public String describe() {
+        return description;
+    }
+
+    /** Kills every run still executing here and stops the launcher thread. */
+    @Override
+    public void close() {
+        running.values().forEach(RunningCrew::requestKill);
+        launcher.shutdown();
+    }
+
+    /**
+     * Runs the crew and ends with every process it started gone (returns normally only then) and
+     * the artifacts folder given back to the server.
+     */
+    private ExecutionResult executeAs(ExecutionRequest request, EventSink sink, RunningCrew crew, OptionalInt uid)
+            throws InterruptedException, IOException {
+        Path home = null;
+        try {
+            SandboxCommand command;
+            if (config.sandbox() == SandboxMode.BUBBLEWRAP) {
+                command = SandboxCommand.bubblewrap(request, config.runtimeDir(), uid);
+            } else {
+                log.warn("run {} executes UNSANDBOXED: the crew runs with the server's privileges and sees the whole filesystem",
+                        request.runId());
+                home = Files.createTempDirectory("crewship-home-");
+                command = SandboxCommand.unsandboxed(request, config.runtimeDir(), home);
+            }
+            if (crew.killRequested()) {
+                return killed();
+            }
+            Process process = launch(command);
+            CrewProcess crewProcess = CrewProcess.start(request.runId(), process, parser, sink, runSpec(request));
+            if (!crew.attach(process)) {
+                crewProcess.awaitExitAfterKill(KILL_GRACE);
+                crewProcess.finishReading(KILL_GRACE);
+                return killed();
+            }
+            return await(request, crew, crewProcess);
+        } finally {
+            if (uid.isEmpty() || ProcessTree.awaitExit(crew.signalled(), KILL_GRACE)) {
+                ArtifactsFolder.takeBack(request.artifactsDir(), server, uid.isPresent());
+            }
+            if (home != null) {
+                deleteTree(home);
+            }
+        }
+    }
+
+    private ExecutionResult await(ExecutionRequest request, RunningCrew crew, CrewProcess crewProcess) throws InterruptedException {
+        CrewProcess.Ending ending;
+        try {
+            ending = crewProcess.await(request.config().timeout());
+        } catch (InterruptedException e) {
+            crew.terminate();
+            crewProcess.awaitExitAfterKill(KILL_GRACE);
+            crewProcess.finishReading(KILL_GRACE);
+            throw e;
+        }
+        if (ending != CrewProcess.Ending.EXITED) {
+            crew.terminate();
+            crewProcess.awaitExitAfterKill(KILL_GRACE);
+        }
+        boolean killed = crew.end();
+        crewProcess.finishReading(KILL_GRACE);
+
+        if (killed) {
+            return killed();
+        }
+        if (ending == CrewProcess.Ending.TIMED_OUT) {
+            return new ExecutionResult(ExecutionResult.Outcome.TIMED_OUT, null, null, RunError.of("Timeout",
+                    "run exceeded its timeout of " + HumanDuration.format(request.config().timeout())));
+        }
+        return switch (crewProcess.terminalMessage()) {
+            case ProtocolMessage.Result result -> ExecutionResult.succeeded(result.output(), result.values());
+            case ProtocolMessage.Failure failure ->
+                    ExecutionResult.failed(FailureDiagnosis.explainCrewError(failure.error(), request.config()));
+            case null -> ExecutionResult.failed(FailureDiagnosis.explainExit(
+                    crewProcess.exitStatus(), crewProcess.stderr(), request.config(), crewProcess.droppedOversizedLine()));
+            default -> throw new IllegalStateException("unexpected terminal message " + crewProcess.terminalMessage());
+        };
+    }
+
+    private static ExecutionResult killed() {
+        return new ExecutionResult(ExecutionResult.Outcome.KILLED, null, null, RunError.of("Killed", "the run was killed"));
+    }
+
+    /** Problems the caller can see before anything starts; reported as a failed run rather than thrown. */
+    private Optional<RunError> preflight(ExecutionRequest request) {
+        if (!Files.isDirectory(request.sourceDir())) {
+            return sandboxError("the deployment's source folder " + request.sourceDir() + " does not exist");
+        }
+        if (!Files.isExecutable(request.environmentDir().resolve("bin/python"))) {
+            return sandboxError("the deployment's Python environment " + request.environmentDir() + " has no bin/python");
+        }
+        if (!Files.isDirectory(request.artifactsDir())) {
+            return sandboxError("the run's artifacts folder " + request.artifactsDir() + " does not exist");
+        }
+        if (config.sandbox() == SandboxMode.BUBBLEWRAP && !Files.isDirectory(request.sourceDir().resolve("artifacts"))) {
+            // /app is mounted read-only, so the mount point of /app/artifacts must already be there.
+            return sandboxError("the deployment's source folder " + request.sourceDir() + " has no artifacts/ folder to mount the run's artifacts on");
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<RunError> sandboxError(String message) {
+        return Optional.of(RunError.of(FailureDiagnosis.SANDBOX_ERROR, message));
+    }
+
+    private Process launch(SandboxCommand command) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(command.argv()).directory(command.workingDir().toFile());
+        builder.environment().clear();
+        builder.environment().putAll(command.env());
+        try {
+            return launcher.submit(builder::start).get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IllegalStateException("starting the crew failed", e.getCause());
+        }
+    }
+
+    private byte[] runSpec(ExecutionRequest request) {
+        ObjectNode spec = JsonNodeFactory.instance.objectNode();
+        spec.put("v", ProtocolParser.PROTOCOL_VERSION);
+        spec.put("run_id", request.runId());
+        spec.put("deployment_id", request.deploymentId());
+        spec.put("entrypoint", request.config().entrypoint());
+        spec.set("input", request.input() == null ? JsonNodeFactory.instance.objectNode() : request.input());
+        spec.set("values", request.values() == null ? NullNode.getInstance() : request.values());
+        try {
+            byte[] line = json.writeValueAsBytes(spec);
+            byte[] withNewline = java.util.Arrays.copyOf(line, line.length + 1);
+            withNewline[line.length] = '\n';
+            return withNewline;
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialize the run spec", e);
+        }
+    }
+
+    private static void deleteTree(Path root) {
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException e) {
+            log.warn("could not delete {}: {}", root, e.toString());
+        }
+    }
+}
