@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -72,7 +73,7 @@ public final class BubblewrapProbe {
             process.getOutputStream().close();
             // The commands print a line or two: waiting first cannot fill the pipe.
             if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                ProcessTree.kill(process.toHandle());
+                ProcessTree.kill(process.toHandle(), Duration.ZERO);
                 return new Outcome(-1, "no answer within " + TIMEOUT_SECONDS + " s");
             }
             try (InputStream out = process.getInputStream()) {

@@ -44,11 +44,11 @@ final class BuildStep {
         try {
             exited = process.waitFor(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
-            ProcessTree.kill(process.toHandle());
+            ProcessTree.kill(process.toHandle(), Duration.ZERO);
             throw e;
         }
         if (!exited) {
-            ProcessTree.kill(process.toHandle());
+            ProcessTree.kill(process.toHandle(), Duration.ZERO);
             reader.join(Duration.ofSeconds(5));
             throw new BuildFailedException(what + " did not finish within the build time limit of " + HumanDuration.format(limit));
         }

@@ -57,6 +57,9 @@ public final class ProcessExecutor implements Executor, AutoCloseable {
     /** How long a killed run's processes may take to disappear before its uid is held back. */
     static final Duration KILL_GRACE = Duration.ofSeconds(10);
 
+    /** After its sandbox's processes were killed, how long bubblewrap gets to reap them and exit before it is killed too. */
+    static final Duration SANDBOX_EXIT_GRACE = Duration.ofSeconds(2);
+
     private static final Logger log = LoggerFactory.getLogger(ProcessExecutor.class);
 
     private final ProcessExecutorConfig config;
@@ -91,7 +94,7 @@ public final class ProcessExecutor implements Executor, AutoCloseable {
 
     @Override
     public ExecutionResult execute(ExecutionRequest request, EventSink sink) throws InterruptedException {
-        RunningCrew crew = new RunningCrew();
+        RunningCrew crew = new RunningCrew(config.sandbox() == SandboxMode.BUBBLEWRAP ? SANDBOX_EXIT_GRACE : Duration.ZERO);
         if (running.putIfAbsent(request.runId(), crew) != null) {
             throw new IllegalStateException("run " + request.runId() + " is already executing");
         }

@@ -4,6 +4,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /** Ends a process together with everything it started. */
 final class ProcessTree {
@@ -13,15 +16,30 @@ final class ProcessTree {
     }
 
     /**
-     * Sends SIGKILL to {@code root} and every descendant and returns the processes it signalled.
-     * The descendants are listed before anything is killed: once a parent is gone its children are
-     * re-parented and can no longer be found from {@code root}.
+     * Sends SIGKILL to every descendant of {@code root}, and to {@code root} itself once it had
+     * {@code rootGrace} to exit by itself (at once when zero). Returns the processes it signals.
+     *
+     * <p>A grace for the root matters for bubblewrap: killed together with its child, it might die
+     * before reaping that child, which then lingers as a zombie wherever the host's init is slow to
+     * reap. Killed alone, the child takes the whole sandbox with it (it is the pid namespace's init)
+     * and bubblewrap reaps it and exits. The descendants are listed before anything is killed: once
+     * a parent is gone its children are re-parented and cannot be found from {@code root} any more.
      */
-    static List<ProcessHandle> kill(ProcessHandle root) {
-        List<ProcessHandle> tree = new ArrayList<>();
-        tree.add(root);
-        root.descendants().forEach(tree::add);
+    static List<ProcessHandle> kill(ProcessHandle root, Duration rootGrace) {
+        List<ProcessHandle> tree = new ArrayList<>(root.descendants().toList());
         tree.forEach(ProcessHandle::destroyForcibly);
+        if (rootGrace.isZero()) {
+            root.destroyForcibly();
+        } else {
+            Thread.ofVirtual().name("kill-" + root.pid()).start(() -> {
+                try {
+                    root.onExit().get(rootGrace.toNanos(), TimeUnit.NANOSECONDS);
+                } catch (TimeoutException | ExecutionException | InterruptedException e) {
+                    root.destroyForcibly();
+                }
+            });
+        }
+        tree.add(root);
         return tree;
     }
 

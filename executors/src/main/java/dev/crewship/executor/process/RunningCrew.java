@@ -1,5 +1,6 @@
 package dev.crewship.executor.process;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
@@ -10,11 +11,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * waiting for a uid); the process is then killed the moment it is attached.
  */
 final class RunningCrew {
+    private final Duration rootGrace;
     private final ReentrantLock lock = new ReentrantLock();
     private final List<ProcessHandle> signalled = new ArrayList<>();
     private Process process;
     private boolean killRequested;
     private boolean ended;
+
+    /** {@code rootGrace}: how long the started process may take to exit after its descendants were killed (see {@link ProcessTree#kill}). */
+    RunningCrew(Duration rootGrace) {
+        this.rootGrace = rootGrace;
+    }
 
     /** Attaches the started process; false when a kill came first (the process is then already killed). */
     boolean attach(Process started) {
@@ -22,7 +29,7 @@ final class RunningCrew {
         try {
             process = started;
             if (killRequested) {
-                signalled.addAll(ProcessTree.kill(started.toHandle()));
+                signalled.addAll(ProcessTree.kill(started.toHandle(), rootGrace));
                 return false;
             }
             return true;
@@ -40,7 +47,7 @@ final class RunningCrew {
             }
             killRequested = true;
             if (process != null) {
-                signalled.addAll(ProcessTree.kill(process.toHandle()));
+                signalled.addAll(ProcessTree.kill(process.toHandle(), rootGrace));
             }
             return true;
         } finally {
@@ -53,7 +60,7 @@ final class RunningCrew {
         lock.lock();
         try {
             if (process != null) {
-                signalled.addAll(ProcessTree.kill(process.toHandle()));
+                signalled.addAll(ProcessTree.kill(process.toHandle(), rootGrace));
             }
         } finally {
             lock.unlock();

@@ -17,6 +17,11 @@ import java.util.OptionalInt;
  * a process environment only by its owner. bubblewrap hands its own environment on to the crew, and
  * the server builds that environment from scratch (no variable of its own leaks).
  *
+ * <p>The sandbox's pid 1 is a shell that waits for the crew ({@code --as-pid-1}, no bubblewrap init):
+ * bubblewrap does not reap its own init, so on a host whose init does not reap orphans promptly
+ * (containers) every run would leave a zombie behind, while a direct child is reaped by bubblewrap.
+ * And as pid 1 the crew itself would ignore signals such as SIGXCPU, so the shell keeps it at pid 2.
+ *
  * <p>Limits are applied by {@code prlimit} inside the sandbox, right before Python starts. Since
  * Linux 5.14 RLIMIT_NPROC is counted per user namespace, so applied there it counts only the
  * processes of this sandbox, whichever host uid runs it.
@@ -25,6 +30,8 @@ record SandboxCommand(List<String> argv, Map<String, String> env, Path workingDi
     static final String BWRAP = "/usr/bin/bwrap";
     static final String SETPRIV = "/usr/bin/setpriv";
     static final String PRLIMIT = "/usr/bin/prlimit";
+    /** Seconds of CPU time between SIGXCPU (cpu_seconds reached) and SIGKILL. */
+    static final int CPU_KILL_AFTER_SECONDS = 5;
     /** The uid and gid the crew sees inside its sandbox. */
     static final int SANDBOX_UID = 1000;
 
@@ -60,7 +67,7 @@ record SandboxCommand(List<String> argv, Map<String, String> env, Path workingDi
                 "--ro-bind", runtimeDir.toString(), RUNTIME,
                 "--remount-ro", "/",
                 "--chdir", APP,
-                "--"));
+                "--", "/bin/sh", "-c", "\"$@\"; exit $?", "crew"));
         argv.addAll(limits(config, true));
         argv.addAll(List.of(VENV + "/bin/python", "-m", "crewship_runtime"));
 
@@ -100,7 +107,7 @@ record SandboxCommand(List<String> argv, Map<String, String> env, Path workingDi
             args.add("--unshare-net");
         }
         args.addAll(List.of(
-                "--die-with-parent", "--new-session", "--hostname", "crewship",
+                "--die-with-parent", "--new-session", "--as-pid-1", "--hostname", "crewship",
                 "--ro-bind", "/usr", "/usr",
                 "--symlink", "usr/lib", "/lib",
                 "--symlink", "usr/lib64", "/lib64",
@@ -118,9 +125,11 @@ record SandboxCommand(List<String> argv, Map<String, String> env, Path workingDi
      * process count where it counts only the crew's processes (inside the sandbox's user namespace).
      */
     private static List<String> limits(DeploymentConfig config, boolean processLimit) {
+        long cpuSeconds = Math.max(1, config.cpuTime().toSeconds());
         List<String> args = new ArrayList<>(List.of(PRLIMIT,
                 "--as=" + memoryBytes(config),
-                "--cpu=" + Math.max(1, config.cpuTime().toSeconds()),
+                // SIGXCPU at the limit (reported as such), SIGKILL a little later if the crew ignores it.
+                "--cpu=" + cpuSeconds + ":" + (cpuSeconds + CPU_KILL_AFTER_SECONDS),
                 "--core=0"));
         if (processLimit) {
             args.add("--nproc=" + config.maxProcesses());
