@@ -11,7 +11,6 @@ import dev.crewship.run.ExecutionResult;
 import dev.crewship.run.Executor;
 import dev.crewship.run.RunError;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -108,7 +107,6 @@ public final class ProcessExecutor implements Executor, AutoCloseable {
             }
             int uid = uids.acquire();
             try {
-                ArtifactsFolder.handOver(request.artifactsDir(), uid);
                 return executeAs(request, sink, crew, OptionalInt.of(uid));
             } finally {
                 if (ProcessTree.awaitExit(crew.signalled(), KILL_GRACE)) {
@@ -117,8 +115,6 @@ public final class ProcessExecutor implements Executor, AutoCloseable {
                     log.error("run {}: processes of host uid {} survived SIGKILL; the uid stays out of the pool", request.runId(), uid);
                 }
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("run " + request.runId() + ": cannot prepare the artifacts folder", e);
         } finally {
             running.remove(request.runId(), crew);
         }
@@ -147,11 +143,14 @@ public final class ProcessExecutor implements Executor, AutoCloseable {
      * the artifacts folder given back to the server.
      */
     private ExecutionResult executeAs(ExecutionRequest request, EventSink sink, RunningCrew crew, OptionalInt uid)
-            throws InterruptedException, IOException {
+            throws InterruptedException {
         Path home = null;
         try {
             SandboxCommand command;
             if (config.sandbox() == SandboxMode.BUBBLEWRAP) {
+                if (uid.isPresent()) {
+                    ArtifactsFolder.handOver(request.artifactsDir(), uid.getAsInt());
+                }
                 command = SandboxCommand.bubblewrap(request, config.runtimeDir(), uid);
             } else {
                 log.warn("run {} executes UNSANDBOXED: the crew runs with the server's privileges and sees the whole filesystem",
@@ -170,13 +169,27 @@ public final class ProcessExecutor implements Executor, AutoCloseable {
                 return killed();
             }
             return await(request, crew, crewProcess);
+        } catch (IOException e) {
+            return ExecutionResult.failed(RunError.of(FailureDiagnosis.SANDBOX_ERROR, "the sandbox could not be started: " + e.getMessage()));
         } finally {
-            if (uid.isEmpty() || ProcessTree.awaitExit(crew.signalled(), KILL_GRACE)) {
-                ArtifactsFolder.takeBack(request.artifactsDir(), server, uid.isPresent());
-            }
+            takeBackArtifacts(request, crew, uid);
             if (home != null) {
                 deleteTree(home);
             }
+        }
+    }
+
+    /** Only once every process of the run is gone: nothing may write into the folder while it changes hands. */
+    private void takeBackArtifacts(ExecutionRequest request, RunningCrew crew, OptionalInt uid) throws InterruptedException {
+        if (!ProcessTree.awaitExit(crew.signalled(), KILL_GRACE)) {
+            log.error("run {}: its processes survived SIGKILL; its artifacts folder {} stays with the run's uid",
+                    request.runId(), request.artifactsDir());
+            return;
+        }
+        try {
+            ArtifactsFolder.takeBack(request.artifactsDir(), server, uid.isPresent());
+        } catch (IOException e) {
+            log.error("run {}: cannot take back its artifacts folder {}: {}", request.runId(), request.artifactsDir(), e.toString());
         }
     }
 

@@ -76,7 +76,8 @@ record SandboxCommand(List<String> argv, Map<String, String> env, Path workingDi
         env.put("HOME", "/tmp");
         env.put("PATH", VENV + "/bin:/usr/bin:/bin");
         env.put("CREWSHIP_ARTIFACTS_DIR", ARTIFACTS);
-        return new SandboxCommand(List.copyOf(argv), env, request.sourceDir());
+        // bubblewrap changes into /app itself; on the host it needs no working folder of the run's.
+        return new SandboxCommand(List.copyOf(argv), env, Path.of("/"));
     }
 
     /** No sandbox: the same runtime as a plain child process, told where things are by variables. */
