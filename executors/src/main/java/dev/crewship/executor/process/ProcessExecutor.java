@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.Optional;
@@ -22,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -257,15 +259,38 @@ public final class ProcessExecutor implements Executor, AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(command.argv()).directory(command.workingDir().toFile());
         builder.environment().clear();
         builder.environment().putAll(command.env());
+        Future<Process> started = launcher.submit(builder::start);
         try {
-            return launcher.submit(builder::start).get();
+            return started.get();
         } catch (ExecutionException e) {
             if (e.getCause() instanceof IOException io) {
                 throw io;
             }
             throw new IllegalStateException("starting the crew failed", e.getCause());
+        } catch (InterruptedException e) {
+            // The launcher starts the process regardless; nobody would end it once this run gives up.
+            killWhenStarted(started);
+            throw e;
         }
     }
+
+    private static void killWhenStarted(Future<Process> started) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                ProcessTree.kill(started.get().toHandle(), Duration.ZERO);
+                break;
+            } catch (InterruptedException again) {
+                interrupted = true;
+            } catch (ExecutionException notStarted) {
+                break;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
 
     private byte[] runSpec(ExecutionRequest request) {
         ObjectNode spec = JsonNodeFactory.instance.objectNode();
@@ -277,7 +302,7 @@ public final class ProcessExecutor implements Executor, AutoCloseable {
         spec.set("values", request.values() == null ? NullNode.getInstance() : request.values());
         try {
             byte[] line = json.writeValueAsBytes(spec);
-            byte[] withNewline = java.util.Arrays.copyOf(line, line.length + 1);
+            byte[] withNewline = Arrays.copyOf(line, line.length + 1);
             withNewline[line.length] = '\n';
             return withNewline;
         } catch (JsonProcessingException e) {

@@ -11,7 +11,8 @@ import java.util.Objects;
  *                    at {@code /opt/crewship} (the sandbox's {@code PYTHONPATH})
  * @param sandbox     {@link SandboxMode#BUBBLEWRAP} unless a developer explicitly asked for no isolation
  * @param firstRunUid first host uid of the pool that runs get their own uid from (used when the
- *                    server runs as root); nothing else on the host may use the pool's uids
+ *                    server runs as root); nothing else on the host may use the pool's uids,
+ *                    not even another executor
  * @param runUidCount size of that pool: the most runs that can execute at once on this server;
  *                    a run waits for a free uid beyond that
  */
