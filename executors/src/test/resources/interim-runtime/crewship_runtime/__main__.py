@@ -20,7 +20,20 @@ def pump():
             sdk.emit("log", {"message": line.rstrip("\n"), "stream": "stdout"})
 
 
-threading.Thread(target=pump, daemon=True).start()
+pumping = threading.Thread(target=pump, daemon=True)
+pumping.start()
+
+
+def drain_output():
+    """Every line the crew printed is an event before the result: close the pipe and let the pump finish."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    os.dup2(null, 2)
+    pumping.join(5)
+
+
 spec = json.loads(sys.stdin.read())
 app = os.environ.get("CREWSHIP_APP_DIR", "/app")
 sys.path.insert(0, app)
@@ -28,10 +41,11 @@ try:
     module_name, attribute = spec["entrypoint"].split(":")
     function = getattr(importlib.import_module(module_name), attribute)
     output = function(spec["input"])
+    drain_output()
     sdk._write({"v": 1, "kind": "result", "output": output, "values": spec.get("values")})
     code = 0
 except BaseException as e:
+    drain_output()
     sdk._write({"v": 1, "kind": "error", "error": {"type": type(e).__name__, "message": str(e), "traceback": traceback.format_exc()}})
     code = 1
-sys.stdout.flush()
 os._exit(code)
