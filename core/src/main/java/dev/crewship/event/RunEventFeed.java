@@ -1,0 +1,105 @@
+package dev.crewship.event;
+
+import dev.crewship.run.RunStore;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The events of one run in sequence order, without gap or duplicate: first the stored ones after
+ * a given sequence number (replay, {@code Last-Event-ID} resume), then live ones as they are
+ * published, ending with the terminal event.
+ *
+ * <p>How replay and live meet: the feed subscribes to the bus <em>before</em> it reads the store,
+ * so an event is either already stored when the store is read or published after the
+ * subscription exists; events seen twice are dropped by sequence number. Whenever the next
+ * sequence number is missing (the subscriber's queue overflowed, or an event was written by
+ * something that does not publish here) the feed reads the store from its last sequence number.
+ * While nothing arrives it also checks the store every {@link #STORE_CHECK_INTERVAL} as a safety net.
+ */
+public final class RunEventFeed implements AutoCloseable {
+    /** How often an idle feed looks at the store for events that did not come over the bus. */
+    public static final Duration STORE_CHECK_INTERVAL = Duration.ofSeconds(5);
+
+    /** Events read from the store at once. */
+    static final int READ_BATCH = 500;
+
+    private final RunStore runs;
+    private final String runId;
+    private final EventBus.Subscription subscription;
+    private final Deque<Event> buffer = new ArrayDeque<>();
+    private long lastSeq;
+    private boolean finished;
+
+    private RunEventFeed(RunStore runs, EventBus bus, String runId, long afterSeq) {
+        this.runs = runs;
+        this.runId = runId;
+        this.lastSeq = afterSeq;
+        this.subscription = bus.subscribe(runId);
+    }
+
+    /** Opens the feed of events with a sequence number above {@code afterSeq} (0 for all). */
+    public static RunEventFeed open(RunStore runs, EventBus bus, String runId, long afterSeq) {
+        RunEventFeed feed = new RunEventFeed(runs, bus, runId, Math.max(0, afterSeq));
+        try {
+            feed.readStore();
+        } catch (RuntimeException e) {
+            feed.close();
+            throw e;
+        }
+        return feed;
+    }
+
+    /**
+     * The next event, waiting up to {@code timeout} for one; empty on timeout or once the terminal
+     * event has been returned (see {@link #finished()}).
+     */
+    public Optional<Event> next(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Event buffered = buffer.pollFirst();
+            if (buffered != null) {
+                lastSeq = buffered.seq();
+                finished = buffered.isTerminal();
+                return Optional.of(buffered);
+            }
+            if (finished) {
+                return Optional.empty();
+            }
+            if (subscription.takeOverflow()) {
+                readStore();
+                continue;
+            }
+            long remaining = deadline - System.nanoTime();
+            if (remaining <= 0) {
+                return Optional.empty();
+            }
+            Event live = subscription.poll(Math.min(remaining, STORE_CHECK_INTERVAL.toNanos()), TimeUnit.NANOSECONDS);
+            if (live == null) {
+                readStore();
+            } else if (live.seq() == lastSeq + 1) {
+                buffer.addLast(live);
+            } else if (live.seq() > lastSeq + 1) {
+                readStore();
+            }
+            // live.seq() <= lastSeq: already delivered by the replay; dropped.
+        }
+    }
+
+    /** True once the terminal event has been returned; the run has no more events. */
+    public boolean finished() {
+        return finished;
+    }
+
+    private void readStore() {
+        buffer.clear();
+        buffer.addAll(runs.events(runId, lastSeq, READ_BATCH));
+    }
+
+    @Override
+    public void close() {
+        subscription.close();
+    }
+}
