@@ -335,7 +335,15 @@ public final class RunDispatcher implements AutoCloseable {
                 ? PlatformLog.event("an event of type " + event.type() + " from the crew was ignored: the type is reserved for Crewship")
                 : projectSecrets.redact(event);
         synchronized (execution.eventLock) {
-            Optional<Event> stored = runs.appendEvent(execution.run.id(), clean, clock.instant());
+            Optional<Event> stored;
+            try {
+                stored = runs.appendEvent(execution.run.id(), clean, clock.instant());
+            } catch (RuntimeException e) {
+                // The run is gone (its project was deleted) or the store failed: nobody can see what it does.
+                log.warn("run {}: an event could not be stored; the run is killed", execution.run.id(), e);
+                executor.kill(execution.run.id());
+                return;
+            }
             if (stored.isPresent()) {
                 execution.lastSeq = stored.get().seq();
                 bus.publish(stored.get());
