@@ -29,20 +29,27 @@ public final class RunEventFeed implements AutoCloseable {
     private final RunStore runs;
     private final String runId;
     private final EventBus.Subscription subscription;
+    private final Duration storeCheckInterval;
     private final Deque<Event> buffer = new ArrayDeque<>();
     private long lastSeq;
     private boolean finished;
 
-    private RunEventFeed(RunStore runs, EventBus bus, String runId, long afterSeq) {
+    private RunEventFeed(RunStore runs, EventBus bus, String runId, long afterSeq, Duration storeCheckInterval) {
         this.runs = runs;
         this.runId = runId;
         this.lastSeq = afterSeq;
+        this.storeCheckInterval = storeCheckInterval;
         this.subscription = bus.subscribe(runId);
     }
 
     /** Opens the feed of events with a sequence number above {@code afterSeq} (0 for all). */
     public static RunEventFeed open(RunStore runs, EventBus bus, String runId, long afterSeq) {
-        RunEventFeed feed = new RunEventFeed(runs, bus, runId, Math.max(0, afterSeq));
+        return open(runs, bus, runId, afterSeq, STORE_CHECK_INTERVAL);
+    }
+
+    /** As {@link #open(RunStore, EventBus, String, long)}, checking the store every {@code storeCheckInterval} while idle. */
+    public static RunEventFeed open(RunStore runs, EventBus bus, String runId, long afterSeq, Duration storeCheckInterval) {
+        RunEventFeed feed = new RunEventFeed(runs, bus, runId, Math.max(0, afterSeq), storeCheckInterval);
         try {
             feed.readStore();
         } catch (RuntimeException e) {
@@ -76,7 +83,7 @@ public final class RunEventFeed implements AutoCloseable {
             if (remaining <= 0) {
                 return Optional.empty();
             }
-            Event live = subscription.poll(Math.min(remaining, STORE_CHECK_INTERVAL.toNanos()), TimeUnit.NANOSECONDS);
+            Event live = subscription.poll(Math.min(remaining, storeCheckInterval.toNanos()), TimeUnit.NANOSECONDS);
             if (live == null) {
                 readStore();
             } else if (live.seq() == lastSeq + 1) {
