@@ -99,7 +99,7 @@ class RunDispatcherTest {
     }
 
     @Test
-    void runsStartOldestFirst() {
+    void runsStartOldestFirst() throws Exception {
         List<String> order = new java.util.concurrent.CopyOnWriteArrayList<>();
         ScriptedExecutor executor = new ScriptedExecutor((request, sink, killed) -> {
             order.add(request.runId());
@@ -108,10 +108,16 @@ class RunDispatcherTest {
         List<String> created = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             created.add(fixture.pendingRun(Map.of("i", i)).id());
+            sleepPastTheMillisecond();
         }
         started(fixture.dispatcher(executor, 1));
         created.forEach(fixture::awaitTerminal);
         assertThat(order).containsExactlyElementsOf(created);
+    }
+
+    /** Creation times are kept to the millisecond; runs created within one start in id order. */
+    private static void sleepPastTheMillisecond() throws InterruptedException {
+        Thread.sleep(2);
     }
 
     @Test
