@@ -142,9 +142,12 @@ final class JdbcRunStore implements RunStore {
         if (limit < 1) {
             return List.of();
         }
-        String claim = "UPDATE runs SET status = 'running', owner = :owner, started_at = :at, last_event_seq = last_event_seq + 1"
-                + " WHERE status = 'pending' AND id IN (SELECT id FROM runs WHERE status = 'pending'"
+        // The picked ids are materialized once: a locking subquery inlined into the UPDATE could be
+        // re-run by the planner and pick (and claim) more than the limit.
+        String claim = "WITH picked AS MATERIALIZED (SELECT id FROM runs WHERE status = 'pending'"
                 + " ORDER BY created_at, id LIMIT :limit" + db.lockAndSkipClause() + ")"
+                + " UPDATE runs SET status = 'running', owner = :owner, started_at = :at, last_event_seq = last_event_seq + 1"
+                + " WHERE status = 'pending' AND id IN (SELECT id FROM picked)"
                 + " RETURNING " + COLUMNS + ", last_event_seq";
         return db.write(h -> {
             List<Sequenced> claimed = h.createQuery(claim)

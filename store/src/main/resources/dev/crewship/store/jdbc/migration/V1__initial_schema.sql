@@ -68,8 +68,10 @@ CREATE INDEX runs_by_project ON runs (project_id, id);
 CREATE INDEX runs_by_project_status ON runs (project_id, status, id);
 CREATE INDEX runs_by_deployment ON runs (deployment_id, id);
 CREATE INDEX runs_by_thread ON runs (thread_id, id);
--- Dispatch (oldest pending first) and crash recovery (unfinished runs).
-CREATE INDEX runs_by_status ON runs (status, created_at, id);
+-- Listing by status alone (an admin looking at every project's failed runs), newest first.
+CREATE INDEX runs_by_status ON runs (status, id);
+-- Dispatch (oldest pending first) and crash recovery (unfinished runs, oldest first).
+CREATE INDEX runs_by_status_created ON runs (status, created_at, id);
 
 CREATE TABLE run_events (
     run_id     ${key_text} NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
