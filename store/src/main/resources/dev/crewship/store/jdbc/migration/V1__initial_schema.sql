@@ -65,7 +65,8 @@ CREATE TABLE runs (
     UNIQUE (project_id, idempotency_key)
 );
 CREATE INDEX runs_by_project ON runs (project_id, id);
-CREATE INDEX runs_by_project_status ON runs (project_id, status, id);
+-- Also covers usage (counts and run time per status) without reading the run rows.
+CREATE INDEX runs_by_project_status ON runs (project_id, status, id, started_at, finished_at);
 CREATE INDEX runs_by_deployment ON runs (deployment_id, id);
 CREATE INDEX runs_by_thread ON runs (thread_id, id);
 -- Listing by status alone (an admin looking at every project's failed runs), newest first.
