@@ -16,7 +16,7 @@ final class TestFolders {
     /** The repository's root, found from the test's working folder (the module folder under Maven). */
     static Path repoRoot() {
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.isDirectory(dir.resolve("runtime/python")) && Files.isRegularFile(dir.resolve("executors/pom.xml"))) {
+            if (Files.isRegularFile(dir.resolve("pom.xml")) && Files.isRegularFile(dir.resolve("executors/pom.xml"))) {
                 return dir;
             }
         }
