@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Crewship needs on a fresh Debian machine; safe to run again (skips what is present).
 #   system: bubblewrap (the run sandbox), Debian's python3.11 + venv (the interpreter deployments use),
+#           postgresql (the PostgreSQL store contract tests start a throwaway server),
 #           util-linux (setpriv, prlimit), curl, maven; a JDK >= 21 must exist under /usr/lib/jvm.
 #   python: uv (fast dependency installs for deployments) and pytest (the test suite), from PyPI.
 set -euo pipefail
@@ -8,7 +9,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib/jdk.sh
 
 need_apt=()
-for pkg in bubblewrap python3.11 python3.11-venv python3-venv util-linux curl maven procps; do
+for pkg in bubblewrap python3.11 python3.11-venv python3-venv util-linux curl maven procps postgresql; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
