@@ -32,6 +32,14 @@ public record DataDir(Path root) {
         return root.resolve("deployments").resolve(deploymentId).resolve("source");
     }
 
+    /**
+     * Where uploaded bundles are extracted and checked before they become a deployment's source
+     * (same filesystem, so the final move is atomic); leftovers are removed on start.
+     */
+    public Path deploymentStaging() {
+        return root.resolve("deployments").resolve(".staging");
+    }
+
     /** Virtualenvs, one per distinct dependency set, named by their key. */
     public Path environments() {
         return root.resolve("environments");
