@@ -95,14 +95,23 @@ public final class RunEventFeed implements AutoCloseable {
         }
     }
 
-    /** True once the terminal event has been returned; the run has no more events. */
+    /** True once the terminal event has been returned, or when there is nothing after the requested sequence number of an ended run. */
     public boolean finished() {
         return finished;
     }
 
+    /**
+     * Reads the events after the last one returned. When there are none and the run had already
+     * ended before the read (its terminal event was then stored, as finishing is atomic), nothing
+     * will follow: the caller resumed after the terminal event, or the run is gone.
+     */
     private void readStore() {
+        boolean endedBefore = runs.findById(runId).map(run -> run.status().isTerminal()).orElse(true);
         buffer.clear();
         buffer.addAll(runs.events(runId, lastSeq, READ_BATCH));
+        if (buffer.isEmpty() && endedBefore) {
+            finished = true;
+        }
     }
 
     @Override

@@ -122,6 +122,7 @@ class RunEventFeedTest {
             append(bus, i);
         }
         try (RunEventFeed feed = RunEventFeed.open(runs, bus, run.id(), 4)) {
+            assertThat(feed.finished()).isFalse();
             append(bus, 5);
             finish(bus);
             assertSequence(drain(feed), 5, 8);
@@ -137,8 +138,8 @@ class RunEventFeedTest {
             assertSequence(drain(feed), 1, 3);
         }
         try (RunEventFeed feed = RunEventFeed.open(runs, bus, run.id(), 3)) {
-            assertThat(feed.next(Duration.ofMillis(50))).isEmpty();
-            assertThat(feed.finished()).isFalse();
+            assertThat(feed.finished()).as("nothing follows the terminal event").isTrue();
+            assertThat(feed.next(Duration.ofSeconds(5))).isEmpty();
         }
     }
 
