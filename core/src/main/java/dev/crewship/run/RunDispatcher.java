@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * the project's decrypted environment variables), hands the crew's events through the project's
  * redactor into {@link RunStore#appendEvent} and then the {@link EventBus}, collects the
  * artifacts when the executor returns (whatever the outcome) and ends the run with exactly one
- * {@link RunStore#finish}. The scratch folder is deleted afterwards.
+ * {@link RunStore#finish}. The scratch folder is deleted just before that finish.
  *
  * <p>Cancelling: {@link #cancel} ends a pending run at once, or kills a running run's process tree;
  * that run then finishes as {@code canceled}. Claims and cancels of this node are serialized, so a
@@ -244,6 +244,9 @@ public final class RunDispatcher implements AutoCloseable {
                 completion = RunCompletions.failed(run, RunError.of(INTERNAL_ERROR,
                         "Crewship could not execute the run; the server log has the details"), List.of(), clock.instant());
             }
+            // Artifacts are stored by now; the scratch goes before the run turns terminal, so a client
+            // that sees the terminal status never races the clean-up.
+            RunScratch.delete(scratch);
             Optional<Run> finished = runs.finish(run.id(), completion);
             if (finished.isEmpty()) {
                 log.info("run {} had already been finished elsewhere; its {} outcome is not recorded", run.id(), completion.status().wire());
@@ -252,7 +255,7 @@ public final class RunDispatcher implements AutoCloseable {
         } catch (RuntimeException e) {
             log.error("run {} could not be recorded as finished; recovery fails it on the next start", run.id(), e);
         } finally {
-            RunScratch.delete(scratch);
+            RunScratch.delete(scratch); // no-op when already deleted; covers the failure paths
             executions.remove(run.id());
             execution.done.complete(null);
             wakeup.release();

@@ -30,7 +30,7 @@ final class RunScratch {
         return Files.createDirectories(artifactsDir(scratch));
     }
 
-    /** Removes the folder; failures are logged, not thrown: the run's outcome is already recorded. */
+    /** Removes the folder; failures are logged, not thrown: the artifacts are already stored. */
     static void delete(Path scratch) {
         try {
             deleteTree(scratch);
