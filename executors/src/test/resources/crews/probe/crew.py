@@ -14,9 +14,10 @@ def kickoff(inputs: dict):
         print(f"starting {inputs.get('tag')}", flush=True)
         sdk.emit("agent.started", {"agent": "Researcher", "task": "Research topic"})
         sdk.emit("tool.called", {"tool": "search", "n": 1})
-        sdk.emit("agent.completed", {"agent": "Researcher"})
         with open(os.path.join(sdk.artifacts_dir(), "report.md"), "w") as f:
             f.write("report for " + str(inputs.get("tag")))
+        # After the report: tests wait for this event, then look for the file.
+        sdk.emit("agent.completed", {"agent": "Researcher"})
         time.sleep(float(inputs.get("sleep", 0)))
         return {"tag": inputs.get("tag"), "artifacts": sorted(os.listdir(sdk.artifacts_dir())), "cwd": os.getcwd()}
     if action == "env":

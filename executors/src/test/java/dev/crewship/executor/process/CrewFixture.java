@@ -61,18 +61,9 @@ final class CrewFixture implements AutoCloseable {
         }
     }
 
-    /**
-     * The runtime the crew tests run: the real one from runtime/python. Until that exists, a minimal
-     * stand-in from the test resources ({@code interim-runtime}), with a warning; delete the stand-in
-     * and this fallback once the real runtime is in the tree.
-     */
+    /** The runtime the crew tests run: the real one from runtime/python. */
     static Path runtime() {
-        Path real = TestFolders.repoRoot().resolve("runtime/python");
-        if (Files.isRegularFile(real.resolve("crewship_runtime/__main__.py"))) {
-            return real;
-        }
-        System.err.println("WARNING: " + real + "/crewship_runtime does not exist yet; the crew tests run the interim stand-in");
-        return resource("interim-runtime");
+        return TestFolders.repoRoot().resolve("runtime/python");
     }
 
     static Path resource(String name) {

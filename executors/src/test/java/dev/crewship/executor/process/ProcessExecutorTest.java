@@ -106,7 +106,9 @@ class ProcessExecutorTest {
                 .containsEntry("CREWSHIP_ARTIFACTS_DIR", "/app/artifacts")
                 .containsKey("CREWSHIP_RUN_ID")
                 .doesNotContainKeys("CREWSHIP_TEST_SERVER_SECRET", "JAVA_HOME", "USER", "SSL_CERT_FILE");
-        Set<String> allowed = Set.of("PROJECT_SECRET", "PYTHONPATH", "HOME", "PATH", "LANG", "PYTHONUNBUFFERED", "PWD");
+        // The runtime itself adds the switches that keep CrewAI offline (docs/runtime-protocol.md).
+        Set<String> allowed = Set.of("PROJECT_SECRET", "PYTHONPATH", "HOME", "PATH", "LANG", "PYTHONUNBUFFERED", "PWD",
+                "CREWAI_DISABLE_TELEMETRY", "OTEL_SDK_DISABLED", "CREWAI_DISABLE_VERSION_CHECK", "CREWAI_TESTING");
         assertThat(env.keySet()).allMatch(name -> allowed.contains(name) || name.startsWith("CREWSHIP_"), "only the crew's variables");
         assertThat(result.output().get("uid").asInt()).isEqualTo(SandboxCommand.SANDBOX_UID);
     }

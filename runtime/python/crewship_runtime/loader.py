@@ -1,0 +1,140 @@
+"""Finds the crew named by ``module:attribute`` and returns how to run it with the run's input.
+
+The kinds of entrypoint (docs/runtime-protocol.md) are told apart by duck typing, never by
+importing CrewAI: a crew that uses CrewAI has imported it already, one that does not must not pay
+for it.
+"""
+import importlib
+import os
+import sys
+import types
+
+from crewship_runtime.errors import EntrypointError
+
+_EXAMPLE = "for example 'hello.crew:kickoff' or 'research_crew.crew:ResearchCrew'"
+
+
+def prepare_path(app_dir):
+    """Puts the app folder and its ``src`` folder (when it exists) at the front of sys.path."""
+    folders = [app_dir]
+    src = os.path.join(app_dir, "src")
+    if os.path.isdir(src):
+        folders.append(src)
+    sys.path[:] = folders + [entry for entry in sys.path if entry not in folders]
+
+
+def load(entrypoint, app_dir):
+    """Imports the entrypoint and returns ``run(inputs) -> result``."""
+    module_name, attribute = _split(entrypoint)
+    module = _import(module_name, app_dir)
+    target = _attribute(module, module_name, attribute)
+    return _runner(target, entrypoint)
+
+
+def _split(entrypoint):
+    module_name, colon, attribute = entrypoint.partition(":")
+    if module_name.endswith(".py") or "/" in module_name:
+        module_path = module_name.removesuffix(".py").replace("/", ".")
+        raise EntrypointError(
+            f"entrypoint {entrypoint!r} names a file: name the module as Python imports it, without '.py' and with"
+            f" '.' for '/' (for example '{module_path}:{attribute or 'kickoff'}')")
+    if not colon or not _dotted_name(module_name) or not _dotted_name(attribute):
+        raise EntrypointError(f"entrypoint {entrypoint!r} is not of the form 'module:attribute' ({_EXAMPLE})")
+    return module_name, attribute
+
+
+def _dotted_name(text):
+    return all(part.isidentifier() for part in text.split("."))
+
+
+def _import(module_name, app_dir):
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as e:
+        # Only the entrypoint's own module (or a package above it) missing is an entrypoint
+        # problem; a module the crew imports that is missing is the crew's error, traceback and all.
+        if e.name and (module_name == e.name or module_name.startswith(e.name + ".")):
+            path = e.name.replace(".", "/")
+            raise EntrypointError(
+                f"entrypoint module {module_name!r} not found: there is no {path}.py or {path}/ package"
+                f" in {app_dir} or {os.path.join(app_dir, 'src')}") from None
+        raise
+
+
+def _attribute(module, module_name, attribute):
+    target = module
+    for part in attribute.split("."):
+        try:
+            target = getattr(target, part)
+        except AttributeError:
+            where = f"module {module_name!r}" if target is module else f"{module_name}:{attribute}"
+            message = f"{where} has no attribute {part!r}"
+            suggestion = _close_name(part, target)
+            if suggestion:
+                message += f"; did you mean {suggestion!r}?"
+            raise EntrypointError(message) from None
+    return target
+
+
+def _close_name(name, owner):
+    import difflib
+
+    names = [candidate for candidate in dir(owner) if not candidate.startswith("_")]
+    matches = difflib.get_close_matches(name, names, n=1)
+    return matches[0] if matches else None
+
+
+def _runner(target, entrypoint):
+    if isinstance(target, types.ModuleType):
+        raise EntrypointError(f"entrypoint {entrypoint!r} names a module; name a function or class in it ({_EXAMPLE})")
+    if isinstance(target, type):
+        return _class_runner(target, entrypoint)
+    if _is_crew_base(target):
+        return _awaited(lambda inputs: target.crew().kickoff(inputs=inputs))
+    if callable(getattr(target, "kickoff", None)):
+        # A Crew or Flow object, or anything shaped like one.
+        return _awaited(lambda inputs: target.kickoff(inputs=inputs))
+    if callable(target):
+        return _awaited(target)
+    raise EntrypointError(
+        f"entrypoint {entrypoint!r} is a {type(target).__name__}, not a function, a class, a Crew or a Flow,"
+        " so it cannot be run")
+
+
+def _class_runner(cls, entrypoint):
+    if _is_flow_class(cls):
+        return _awaited(lambda inputs: cls().kickoff(inputs=inputs))
+    if _is_crew_base(cls):
+        if not callable(getattr(cls, "crew", None)):
+            raise EntrypointError(
+                f"entrypoint {entrypoint!r} is the @CrewBase class {cls.__qualname__}, which has no crew() method;"
+                " name its @crew method crew(), as `crewai create crew` does")
+        # A fresh crew per run, as `crewai run` builds one.
+        return _awaited(lambda inputs: cls().crew().kickoff(inputs=inputs))
+    if callable(getattr(cls, "kickoff", None)):
+        return _awaited(lambda inputs: cls().kickoff(inputs))
+    raise EntrypointError(
+        f"entrypoint {entrypoint!r} is the class {cls.__qualname__}, which has neither a crew() method"
+        " (a @CrewBase class) nor a kickoff() method")
+
+
+def _is_crew_base(target):
+    """A ``@CrewBase`` class or instance: CrewAI marks them ``is_crew_class``; any other with a crew() counts too."""
+    return getattr(target, "is_crew_class", False) is True or callable(getattr(target, "crew", None))
+
+
+def _is_flow_class(cls):
+    return any(base.__name__ == "Flow" and base.__module__.split(".")[0] == "crewai" for base in cls.__mro__)
+
+
+def _awaited(run):
+    """Runs an ``async def`` entrypoint's coroutine to its end."""
+    def run_to_end(inputs):
+        output = run(inputs)
+        if isinstance(output, types.CoroutineType):
+            import asyncio
+
+            output = asyncio.run(output)
+        return output
+
+    return run_to_end
