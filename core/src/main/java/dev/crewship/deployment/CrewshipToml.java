@@ -152,7 +152,7 @@ public final class CrewshipToml {
         if (value == null) {
             return List.of();
         }
-        if (!(value instanceof TomlArray array) || (!array.isEmpty() && !array.containsStrings())) {
+        if (!(value instanceof TomlArray array) || !array.toList().stream().allMatch(String.class::isInstance)) {
             throw wrongType(tableName, key, "a list of strings");
         }
         return array.toList().stream().map(String.class::cast).toList();

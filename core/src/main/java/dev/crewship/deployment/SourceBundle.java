@@ -430,6 +430,12 @@ public final class SourceBundle {
             return read;
         }
 
+        /** No mark/reset: bytes read twice would be counted and hashed twice. */
+        @Override
+        public boolean markSupported() {
+            return false;
+        }
+
         @Override
         public long skip(long n) throws IOException {
             byte[] buffer = new byte[(int) Math.min(n, 8192)];

@@ -3,6 +3,7 @@ package dev.crewship.env;
 import dev.crewship.auth.Principal;
 import dev.crewship.error.CrewshipException;
 import dev.crewship.project.Project;
+import dev.crewship.run.RunSecrets;
 import dev.crewship.store.Store;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -17,9 +18,9 @@ import java.util.regex.Pattern;
  * A project's environment variables: set (several at once, atomically), list (names only),
  * unset, and the decrypted values for the runs of the project. Values are encrypted with the
  * {@link SecretBox} before they reach the store and never leave this class except through
- * {@link #decrypted(String)}.
+ * {@link #decrypted(String)} and {@link #forProject(String)}.
  */
-public final class EnvService {
+public final class EnvService implements RunSecrets.Source {
     public static final Pattern NAME = Pattern.compile("^[A-Za-z_][A-Za-z0-9_]{0,127}$");
     /** Largest value, in UTF-8 bytes. */
     public static final int MAX_VALUE_BYTES = 32 * 1024;
@@ -83,6 +84,13 @@ public final class EnvService {
             values.put(variable.name(), box.decrypt(variable.encryptedValue(), context(projectId, variable.name())));
         }
         return values;
+    }
+
+    /** The project's variables for a run, with the redactor that keeps their values out of what the run reports. */
+    @Override
+    public RunSecrets forProject(String projectId) {
+        Map<String, String> values = decrypted(projectId);
+        return values.isEmpty() ? RunSecrets.none() : new RunSecrets(values, SecretRedactor.of(values));
     }
 
     /** Binds a sealed value to its row: a value copied to another project or name does not decrypt. */

@@ -9,6 +9,7 @@ public enum ProblemType {
     UNAUTHORIZED("unauthorized", "Missing or invalid API key", 401),
     FORBIDDEN("forbidden", "Not allowed", 403),
     NOT_FOUND("not-found", "Not found", 404),
+    METHOD_NOT_ALLOWED("method-not-allowed", "Method not allowed", 405),
     CONFLICT("conflict", "Conflict", 409),
     PAYLOAD_TOO_LARGE("payload-too-large", "Payload too large", 413),
     UNSUPPORTED_MEDIA_TYPE("unsupported-media-type", "Unsupported media type", 415),
