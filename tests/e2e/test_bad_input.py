@@ -88,7 +88,7 @@ def base_entries():
 
 def bomb():
     buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w|gz", compresslevel=1) as tar:
+    with tarfile.open(fileobj=buf, mode="w:gz", compresslevel=1) as tar:
         for info, data in base_entries():
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
@@ -98,6 +98,9 @@ def bomb():
 
         class Zeros(io.RawIOBase):
             left = info.size
+
+            def readable(self):
+                return True
 
             def readinto(self, b):
                 n = min(len(b), self.left, len(chunk))
