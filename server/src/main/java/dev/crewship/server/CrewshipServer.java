@@ -118,6 +118,9 @@ public final class CrewshipServer implements AutoCloseable {
         DataDir dataDir = prepareDataDir(config.dataDir());
         Clock clock = Clock.systemUTC();
         String sandbox = checkSandbox(config);
+        if (!config.unsandboxed()) {
+            requireTraversableAncestors(dataDir.root());
+        }
         Path runtime = RuntimeFiles.extract(dataDir.runtime());
 
         // Foundation: persistence, secrets, the executor and the environment builder.
@@ -250,6 +253,26 @@ public final class CrewshipServer implements AutoCloseable {
             return new DataDir(root);
         } catch (IOException e) {
             throw new ServerStartException("cannot use the data dir " + root + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Each run executes as its own unprivileged uid, which must pass through every folder above the
+     * data dir to reach the deployment's code: a data dir under a private folder (a home of mode
+     * 0700, say) would fail every run, so the server refuses to start instead.
+     */
+    private static void requireTraversableAncestors(Path root) {
+        for (Path folder = root.getParent(); folder != null; folder = folder.getParent()) {
+            try {
+                if (!Files.getPosixFilePermissions(folder).contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
+                    throw new ServerStartException("the data dir " + root + " is inside " + folder + ", which other users cannot"
+                            + " enter (mode " + PosixFilePermissions.toString(Files.getPosixFilePermissions(folder)) + "): sandboxed runs"
+                            + " execute as unprivileged users and could not reach their code. Choose a data dir elsewhere"
+                            + " (e.g. /var/lib/crewship) or run chmod o+x " + folder);
+                }
+            } catch (IOException e) {
+                throw new ServerStartException("cannot check the permissions of " + folder + ": " + e.getMessage(), e);
+            }
         }
     }
 

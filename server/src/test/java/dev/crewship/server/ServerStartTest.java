@@ -1,6 +1,7 @@
 package dev.crewship.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,6 +73,24 @@ class ServerStartTest {
             assertThat(metrics.text())
                     .contains("jvm_memory_used_bytes")
                     .contains("http_server_requests_seconds_count{method=\"GET\",outcome=\"SUCCESS\",status=\"200\",uri=\"/v1/projects\"}");
+        }
+    }
+
+    @Test
+    void aDataDirInsideAFolderOthersCannotEnterIsRefusedBeforeAnythingIsWritten() throws Exception {
+        Path privateParent = Files.createTempDirectory("crewship-private-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path data = privateParent.resolve("data");
+        try {
+            assertThatThrownBy(() -> TestServer.start(data, config -> config))
+                    .isInstanceOf(ServerStartException.class)
+                    .hasMessageContaining(privateParent.toString())
+                    .hasMessageContaining("chmod o+x");
+            assertThat(data.resolve("crewship.db")).doesNotExist();
+            assertThat(data.resolve("admin-key")).doesNotExist();
+        } finally {
+            try (var files = Files.walk(privateParent)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            }
         }
     }
 }

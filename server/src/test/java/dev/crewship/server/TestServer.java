@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
@@ -55,7 +56,9 @@ final class TestServer implements AutoCloseable {
 
     static Path newDataDir() {
         try {
-            return Files.createTempDirectory("crewship-server-test-").resolve("data");
+            // Traversable by others: sandboxed runs execute as their own uid and must reach the data dir.
+            return Files.createTempDirectory("crewship-server-test-",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x"))).resolve("data");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -103,11 +106,22 @@ final class TestServer implements AutoCloseable {
 
     /** Any method with a raw body and content type (null: no Content-Type header). */
     Response send(String method, String path, String key, String contentType, byte[] body) {
+        return send(method, path, key, contentType, body, Map.of());
+    }
+
+    /** As {@link #send(String, String, String, String, byte[])}, with further request headers. */
+    Response send(String method, String path, String key, String contentType, byte[] body, Map<String, String> headers) {
         HttpRequest.Builder builder = request(path, key).method(method, HttpRequest.BodyPublishers.ofByteArray(body));
         if (contentType != null) {
             builder.header("Content-Type", contentType);
         }
+        headers.forEach(builder::header);
         return send(builder.build());
+    }
+
+    /** The server's base URL. */
+    String url() {
+        return server.url();
     }
 
     Response upload(String project, String key, byte[] bundle) {
