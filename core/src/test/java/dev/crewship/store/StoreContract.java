@@ -71,6 +71,12 @@ public abstract class StoreContract {
     /** A new, empty store; closed by the contract after each test. */
     protected abstract Store newStore();
 
+    /**
+     * A second store on the database of the current test's store, as another server process
+     * would open it (its own connection pool, its own in-process locks); closed by the test.
+     */
+    protected abstract Store openSameDatabase();
+
     @BeforeEach
     void openStore() {
         store = newStore();
@@ -830,9 +836,9 @@ public abstract class StoreContract {
         assertThat(alice.activeRunId()).isNull();
         assertThat(alice.checkpointId()).isNull();
         assertThat(alice.values()).isEqualTo(values("topic", "ai"));
-        assertThat(threadIds(new ThreadQuery(project.id(), null, null, null))).containsExactly(elsewhere.id(), bob.id(), alice.id());
-        assertThat(threadIds(new ThreadQuery(null, dep.id(), null, null))).containsExactly(bob.id(), alice.id());
-        assertThat(threadIds(new ThreadQuery(null, null, null, Map.of("user", "alice")))).containsExactly(elsewhere.id(), alice.id());
+        assertThat(threadIds(new ThreadQuery(project.id(), null, null, null))).isEqualTo(descending(List.of(elsewhere.id(), bob.id(), alice.id())));
+        assertThat(threadIds(new ThreadQuery(null, dep.id(), null, null))).isEqualTo(descending(List.of(bob.id(), alice.id())));
+        assertThat(threadIds(new ThreadQuery(null, null, null, Map.of("user", "alice")))).isEqualTo(descending(List.of(elsewhere.id(), alice.id())));
         assertThat(threadIds(new ThreadQuery(null, dep.id(), null, Map.of("user", "alice", "tier", "gold")))).containsExactly(alice.id());
         assertThat(threadIds(new ThreadQuery(null, null, null, Map.of("user", "carol")))).isEmpty();
         assertThat(threadIds(new ThreadQuery(null, null, ThreadStatus.BUSY, null))).isEmpty();
@@ -840,9 +846,9 @@ public abstract class StoreContract {
 
         threadRun(bob);
         assertThat(threadIds(new ThreadQuery(null, null, ThreadStatus.BUSY, null))).containsExactly(bob.id());
-        assertThat(threadIds(new ThreadQuery(null, null, ThreadStatus.IDLE, null))).containsExactly(elsewhere.id(), alice.id());
+        assertThat(threadIds(new ThreadQuery(null, null, ThreadStatus.IDLE, null))).isEqualTo(descending(List.of(elsewhere.id(), alice.id())));
         assertThat(collectPages(page -> store.threads().list(new ThreadQuery(project.id(), null, null, null), page), 2, CrewThread::id))
-                .extracting(CrewThread::id).containsExactly(elsewhere.id(), bob.id(), alice.id());
+                .extracting(CrewThread::id).isEqualTo(descending(List.of(elsewhere.id(), bob.id(), alice.id())));
     }
 
     @Test
@@ -912,6 +918,47 @@ public abstract class StoreContract {
             assertThat(store.threads().findById(thread.id()).orElseThrow().activeRunId()).isEqualTo(winner);
             assertThat(store.runs().finish(winner, canceledAt(at))).isPresent();
             assertThat(store.threads().findById(thread.id()).orElseThrow().status()).isEqualTo(ThreadStatus.IDLE);
+        }
+    }
+
+    @Test
+    void twoStoresOnOneDatabaseLikeTwoServerProcessesStillAcceptOneRunPerThread() throws Exception {
+        Deployment dep = readyDeployment(project("crew"), T0);
+        CrewThread thread = thread(dep, values(), Map.of());
+        try (Store other = openSameDatabase()) {
+            for (int round = 0; round < 3; round++) {
+                Instant at = T0.plusSeconds(round);
+                List<Object> outcomes = concurrently(12, worker -> {
+                    Store mine = worker % 2 == 0 ? store : other;
+                    try {
+                        return mine.threads().createRun(newThreadRun(thread, at), false);
+                    } catch (ThreadBusyException e) {
+                        return e;
+                    }
+                });
+                List<Run> accepted = outcomes.stream().filter(Run.class::isInstance).map(Run.class::cast).toList();
+                assertThat(accepted).as("round %d: %s", round, outcomes).hasSize(1);
+                assertThat(outcomes).filteredOn(ThreadBusyException.class::isInstance).hasSize(11);
+                assertThat(other.runs().finish(accepted.get(0).id(), canceledAt(at))).isPresent();
+            }
+        }
+    }
+
+    @Test
+    void aRunEnqueuedWhileTheActiveRunFinishesIsNeverLeftBehindAnIdleThread() throws Exception {
+        Deployment dep = readyDeployment(project("crew"), T0);
+        for (int round = 0; round < 30; round++) {
+            CrewThread thread = thread(dep, values(), Map.of());
+            Run active = threadRun(thread);
+            Instant at = T0.plusSeconds(round);
+            List<Object> outcomes = concurrently(2, worker -> worker == 0
+                    ? store.runs().finish(active.id(), canceledAt(at)).orElseThrow()
+                    : store.threads().createRun(newThreadRun(thread, at), true));
+            Run queued = (Run) outcomes.get(1);
+            CrewThread after = store.threads().findById(thread.id()).orElseThrow();
+            assertThat(after.activeRunId()).as("round %d: the queued run holds the thread", round).isEqualTo(queued.id());
+            assertThat(after.status()).isEqualTo(ThreadStatus.BUSY);
+            store.runs().finish(queued.id(), canceledAt(at)).orElseThrow();
         }
     }
 

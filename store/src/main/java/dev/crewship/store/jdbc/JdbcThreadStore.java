@@ -180,20 +180,7 @@ final class JdbcThreadStore implements ThreadStore {
         Run stored = JdbcRunStore.stored(run);
         try {
             return db.write(h -> {
-                int claimed = h.createUpdate("UPDATE threads SET status = 'busy', active_run_id = :runId, updated_at = :at"
-                                + " WHERE id = :threadId AND active_run_id IS NULL")
-                        .bind("runId", stored.id())
-                        .bind("at", EpochMillis.of(stored.createdAt()))
-                        .bind("threadId", stored.threadId())
-                        .execute();
-                if (claimed == 0) {
-                    CrewThread thread = find(h, stored.threadId()).orElseThrow(() -> CrewshipException.notFound("thread", stored.threadId()));
-                    if (!enqueue) {
-                        throw new ThreadBusyException(thread.id(), thread.activeRunId(),
-                                "wait for it, cancel it, or send \"multitask_strategy\": \"enqueue\" to queue this run behind it");
-                    }
-                }
-                JdbcRunStore.insert(h, stored);
+                insertClaiming(h, stored, enqueue);
                 return stored;
             });
         } catch (CrewshipException e) {
@@ -209,17 +196,57 @@ final class JdbcThreadStore implements ThreadStore {
     }
 
     /**
+     * Claims the thread for the run, or queues the run behind the active one. Every path that
+     * writes the run holds the thread row's lock first (an UPDATE that matched it), as does
+     * {@link #release}: a run is never queued behind a run whose release has already looked for the
+     * next queued run. A thread released between two statements here is claimed on the next turn.
+     */
+    private static void insertClaiming(Handle h, Run run, boolean enqueue) {
+        for (int attempt = 0; attempt < 3; attempt++) {
+            int claimed = h.createUpdate("UPDATE threads SET status = 'busy', active_run_id = :runId, updated_at = :at"
+                            + " WHERE id = :threadId AND active_run_id IS NULL")
+                    .bind("runId", run.id())
+                    .bind("at", EpochMillis.of(run.createdAt()))
+                    .bind("threadId", run.threadId())
+                    .execute();
+            if (claimed == 1) {
+                JdbcRunStore.insert(h, run);
+                return;
+            }
+            if (enqueue) {
+                int held = h.createUpdate("UPDATE threads SET updated_at = updated_at WHERE id = :threadId AND active_run_id IS NOT NULL")
+                        .bind("threadId", run.threadId())
+                        .execute();
+                if (held == 1) {
+                    JdbcRunStore.insert(h, run);
+                    return;
+                }
+            }
+            CrewThread thread = find(h, run.threadId()).orElseThrow(() -> CrewshipException.notFound("thread", run.threadId()));
+            if (!enqueue && thread.activeRunId() != null) {
+                throw new ThreadBusyException(thread.id(), thread.activeRunId(),
+                        "wait for it, cancel it, or send \"multitask_strategy\": \"enqueue\" to queue this run behind it");
+            }
+        }
+        throw new IllegalStateException("thread " + run.threadId() + " changed hands three times while run " + run.id() + " was created");
+    }
+
+    /**
      * Part of {@link JdbcRunStore#finish}'s transaction when the finished run belongs to a thread.
      * Only the thread's active run touches it (a queued run that is canceled leaves it alone): a
      * success stores the new values with a checkpoint; every outcome hands the thread to the oldest
      * queued run of it, or makes it idle ({@code error} when the new values were rejected).
      */
     static void release(Handle h, Run run, RunCompletion completion) {
-        Optional<CrewThread> found = find(h, run.threadId()).filter(t -> run.id().equals(t.activeRunId()));
-        if (found.isEmpty()) {
+        // Lock the thread row before looking for the next queued run (see insertClaiming).
+        int held = h.createUpdate("UPDATE threads SET updated_at = updated_at WHERE id = :threadId AND active_run_id = :runId")
+                .bind("threadId", run.threadId())
+                .bind("runId", run.id())
+                .execute();
+        if (held == 0) {
             return;
         }
-        CrewThread thread = found.get();
+        CrewThread thread = find(h, run.threadId()).orElseThrow();
         JsonNode values = thread.values();
         String checkpointId = thread.checkpointId();
         if (completion.status() == RunStatus.SUCCEEDED) {
