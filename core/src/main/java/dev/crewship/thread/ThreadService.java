@@ -13,8 +13,10 @@ import dev.crewship.error.CrewshipException;
 import dev.crewship.error.ProblemType;
 import dev.crewship.project.Project;
 import dev.crewship.run.Run;
+import dev.crewship.run.RunCreation;
 import dev.crewship.run.RunDispatcher;
 import dev.crewship.run.RunQuery;
+import dev.crewship.run.RunService;
 import dev.crewship.run.RunStatus;
 import dev.crewship.store.Store;
 import java.time.Clock;
@@ -22,6 +24,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -103,19 +106,51 @@ public final class ThreadService {
     /**
      * Starts a run inside the thread with the thread's current values. While another run of the
      * thread is pending or running the request is refused ({@link ThreadBusyException}, 409) or,
-     * with {@link MultitaskStrategy#ENQUEUE}, queued behind it.
+     * with {@link MultitaskStrategy#ENQUEUE}, queued behind it. With an idempotency key, a repeat of
+     * the same request returns the original run ({@code created == false}), as for stateless runs
+     * (the keys are shared with them, per project); the same key with another request is a conflict.
      */
-    public Run createRun(Principal principal, String threadId, JsonNode input, MultitaskStrategy strategy) {
+    public RunCreation createRun(Principal principal, String threadId, JsonNode input, MultitaskStrategy strategy, String idempotencyKey) {
+        if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > RunService.MAX_IDEMPOTENCY_KEY_LENGTH)) {
+            throw CrewshipException.invalid("Idempotency-Key must be 1 to " + RunService.MAX_IDEMPOTENCY_KEY_LENGTH + " characters");
+        }
         ObjectNode checkedInput = JsonObjects.require("input", input, maxInputBytes);
         CrewThread thread = get(principal, threadId);
+        if (idempotencyKey != null) {
+            Optional<RunCreation> repeat = repeatOf(thread, idempotencyKey, checkedInput);
+            if (repeat.isPresent()) {
+                return repeat.get();
+            }
+        }
         Deployment deployment = store.deployments().findById(thread.deploymentId())
                 .orElseThrow(() -> CrewshipException.notFound("deployment", thread.deploymentId()));
         requireReady(deployment);
         Run run = new Run(Ids.next(Ids.RUN), thread.projectId(), thread.deploymentId(), thread.id(), RunStatus.PENDING, checkedInput,
-                null, null, null, null, clock.instant(), null, null);
-        Run created = store.threads().createRun(run, strategy == MultitaskStrategy.ENQUEUE);
+                null, null, idempotencyKey, null, clock.instant(), null, null);
+        Run created;
+        try {
+            created = store.threads().createRun(run, strategy == MultitaskStrategy.ENQUEUE);
+        } catch (ThreadBusyException e) {
+            throw e;
+        } catch (CrewshipException e) {
+            if (idempotencyKey == null || e.type() != ProblemType.CONFLICT) {
+                throw e;
+            }
+            // A concurrent request with the same key won the unique index: answer with its run.
+            return repeatOf(thread, idempotencyKey, checkedInput).orElseThrow(() -> e);
+        }
         dispatcher.signal();
-        return created;
+        return new RunCreation(created, true);
+    }
+
+    private Optional<RunCreation> repeatOf(CrewThread thread, String idempotencyKey, JsonNode input) {
+        return store.runs().findByIdempotencyKey(thread.projectId(), idempotencyKey).map(original -> {
+            if (!thread.id().equals(original.threadId()) || !original.input().equals(input)) {
+                throw CrewshipException.conflict("Idempotency-Key " + idempotencyKey + " was already used for run "
+                        + original.id() + " with a different request");
+            }
+            return new RunCreation(original, false);
+        });
     }
 
     /** The thread's runs, newest first. */

@@ -110,6 +110,16 @@ final class TestServer implements AutoCloseable {
         return send(builder.build());
     }
 
+    /** Like {@link #send(String, String, String, String, byte[])}, with extra request headers. */
+    Response send(String method, String path, String key, String contentType, byte[] body, Map<String, String> headers) {
+        HttpRequest.Builder builder = request(path, key).method(method, HttpRequest.BodyPublishers.ofByteArray(body));
+        if (contentType != null) {
+            builder.header("Content-Type", contentType);
+        }
+        headers.forEach(builder::header);
+        return send(builder.build());
+    }
+
     Response upload(String project, String key, byte[] bundle) {
         return send("POST", "/v1/projects/" + project + "/deployments", key, "application/gzip", bundle);
     }

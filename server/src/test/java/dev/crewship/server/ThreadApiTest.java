@@ -182,6 +182,25 @@ class ThreadApiTest {
     }
 
     @Test
+    void anIdempotencyKeyMakesARepeatReturnTheOriginalRun() {
+        String threadId = createThread(Map.of());
+        Map<String, String> key = Map.of("Idempotency-Key", "turn-1");
+        TestServer.Response first = server.send("POST", "/v1/threads/" + threadId + "/runs", server.adminKey, "application/json",
+                "{\"input\":{\"message\":\"hi\",\"sleep\":1}}".getBytes(java.nio.charset.StandardCharsets.UTF_8), key);
+        assertThat(first.status()).isEqualTo(202);
+        TestServer.Response repeat = server.send("POST", "/v1/threads/" + threadId + "/runs", server.adminKey, "application/json",
+                "{\"input\":{\"message\":\"hi\",\"sleep\":1}}".getBytes(java.nio.charset.StandardCharsets.UTF_8), key);
+        assertThat(repeat.status()).as("a repeat while the run is active is not refused as busy").isEqualTo(200);
+        assertThat(repeat.json().get("id")).isEqualTo(first.json().get("id"));
+        TestServer.Response other = server.send("POST", "/v1/threads/" + threadId + "/runs", server.adminKey, "application/json",
+                "{\"input\":{\"message\":\"bye\"}}".getBytes(java.nio.charset.StandardCharsets.UTF_8), key);
+        assertProblem(other, 409, "conflict");
+        assertThat(other.json().has("active_run_id")).isFalse();
+        awaitRun(first.json().get("id").asText());
+        assertThat(server.get("/v1/threads/" + threadId + "/runs", server.adminKey).json().get("data")).hasSize(1);
+    }
+
+    @Test
     void aForkStartsFromACheckpointAndLeavesTheOriginalAlone() {
         String threadId = createThread(Map.of());
         awaitRun(postRun(threadId, Map.of("set", Map.of("step", 1))));

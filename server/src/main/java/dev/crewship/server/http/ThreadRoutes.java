@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.crewship.error.CrewshipException;
 import dev.crewship.run.Run;
+import dev.crewship.run.RunCreation;
 import dev.crewship.run.RunService;
 import dev.crewship.thread.CrewThread;
 import dev.crewship.thread.MultitaskStrategy;
@@ -65,8 +66,9 @@ public final class ThreadRoutes implements Routes {
         routes.post("/v1/threads/{id}/runs", ctx -> {
             ThreadRunRequest request = body.read(ctx, ThreadRunRequest.class);
             MultitaskStrategy strategy = MultitaskStrategy.parse(request.multitaskStrategy());
-            Run run = threads.createRun(Authentication.principal(ctx), ctx.pathParam("id"), request.input(), strategy);
-            ctx.status(HttpStatus.ACCEPTED).json(runJson(run));
+            RunCreation creation = threads.createRun(Authentication.principal(ctx), ctx.pathParam("id"), request.input(), strategy,
+                    ctx.header(RunRoutes.IDEMPOTENCY_KEY));
+            ctx.status(creation.created() ? HttpStatus.ACCEPTED : HttpStatus.OK).json(runJson(creation.run()));
         });
         routes.get("/v1/threads/{id}/runs", ctx ->
                 ctx.json(Paging.json(threads.runs(Authentication.principal(ctx), ctx.pathParam("id"), Paging.request(ctx)), this::runJson)));
