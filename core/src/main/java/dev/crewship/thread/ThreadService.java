@@ -22,7 +22,6 @@ import dev.crewship.store.Store;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -100,7 +99,7 @@ public final class ThreadService {
     /** Deletes an idle thread and its checkpoints; its runs stay readable. A busy thread is a conflict. */
     public void delete(Principal principal, String threadId) {
         get(principal, threadId);
-        store.threads().delete(threadId, clock.instant());
+        store.threads().delete(threadId);
     }
 
     /**
@@ -194,8 +193,7 @@ public final class ThreadService {
         if (object.size() > MAX_METADATA_KEYS) {
             throw CrewshipException.invalid("metadata may have at most " + MAX_METADATA_KEYS + " keys, not " + object.size());
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> entry = it.next();
+        for (Map.Entry<String, JsonNode> entry : object.properties()) {
             if (!entry.getValue().isTextual()) {
                 throw CrewshipException.invalid("metadata." + entry.getKey() + " must be a string");
             }

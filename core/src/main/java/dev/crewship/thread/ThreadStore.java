@@ -3,7 +3,6 @@ package dev.crewship.thread;
 import dev.crewship.common.Page;
 import dev.crewship.common.PageRequest;
 import dev.crewship.run.Run;
-import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -32,7 +31,7 @@ public interface ThreadStore {
      * @throws dev.crewship.error.CrewshipException NOT_FOUND for an unknown thread, CONFLICT naming
      *                                              the active run while the thread is busy
      */
-    void delete(String id, Instant at);
+    void delete(String id);
 
     /**
      * Inserts {@code run} (pending, with its {@code threadId}) and makes it the thread's active run

@@ -1078,17 +1078,17 @@ public abstract class StoreContract {
         CrewThread thread = thread(dep, values(), Map.of());
         Run run = claimed(threadRun(thread));
 
-        assertThatThrownBy(() -> store.threads().delete(thread.id(), T0))
+        assertThatThrownBy(() -> store.threads().delete(thread.id()))
                 .isInstanceOfSatisfying(ThreadBusyException.class, e -> assertThat(e.activeRunId()).isEqualTo(run.id()));
         assertThat(store.threads().findById(thread.id())).isPresent();
 
         store.runs().finish(run.id(), succeededWith(values("x", "1"), T0.plusSeconds(2))).orElseThrow();
         String checkpoint = store.threads().findById(thread.id()).orElseThrow().checkpointId();
-        store.threads().delete(thread.id(), T0.plusSeconds(3));
+        store.threads().delete(thread.id());
         assertThat(store.threads().findById(thread.id())).isEmpty();
         assertThat(store.threads().checkpoint(thread.id(), checkpoint)).isEmpty();
         assertThat(store.runs().findById(run.id())).as("runs stay as records").isPresent();
-        assertThatThrownBy(() -> store.threads().delete(thread.id(), T0))
+        assertThatThrownBy(() -> store.threads().delete(thread.id()))
                 .isInstanceOfSatisfying(CrewshipException.class, e -> assertThat(e.type()).isEqualTo(ProblemType.NOT_FOUND));
     }
 

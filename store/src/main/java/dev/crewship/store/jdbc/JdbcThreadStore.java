@@ -18,7 +18,6 @@ import dev.crewship.thread.ThreadStatus;
 import dev.crewship.thread.ThreadStore;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -161,7 +160,7 @@ final class JdbcThreadStore implements ThreadStore {
     }
 
     @Override
-    public void delete(String id, Instant at) {
+    public void delete(String id) {
         db.write(h -> {
             int deleted = h.createUpdate("DELETE FROM threads WHERE id = :id AND active_run_id IS NULL").bind("id", id).execute();
             if (deleted == 0) {
