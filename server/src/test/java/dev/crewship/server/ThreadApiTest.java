@@ -282,6 +282,18 @@ class ThreadApiTest {
         assertThat(server.get("/v1/runs/" + sleeping, server.adminKey).json().get("thread_id").asText()).isEqualTo(tagged);
     }
 
+    @Test
+    void everyThreadRouteIsInTheOpenApiDocument() {
+        JsonNode paths = server.get("/openapi.json", null).json().get("paths");
+        List<String> threadRoutes = server.server.routes().stream().filter(route -> route.contains("/v1/threads")).toList();
+        assertThat(threadRoutes).hasSize(10);
+        for (String route : threadRoutes) {
+            String[] methodAndPath = route.split(" ", 2);
+            String path = methodAndPath[1].replace("{checkpoint}", "{checkpoint_id}");
+            assertThat(paths.path(path).has(methodAndPath[0].toLowerCase(java.util.Locale.ROOT))).as(route).isTrue();
+        }
+    }
+
     private static String createThread(Map<String, Object> values) {
         TestServer.Response created = server.post("/v1/threads", server.adminKey, Map.of("deployment_id", deploymentId, "values", values));
         assertThat(created.status()).as(created.text()).isEqualTo(201);
