@@ -171,20 +171,32 @@ public final class ThreadService {
     }
 
     /**
-     * A new idle thread of the same deployment whose values are those of one of this thread's
-     * checkpoints ({@code checkpointId} null: the newest); the original thread is not touched.
-     * {@code metadata} null copies the original's.
+     * A new idle thread whose values are those of one of this thread's checkpoints
+     * ({@code checkpointId} null: the newest); the original thread is not touched. The fork runs on
+     * the original's deployment, or on {@code deploymentId}: a ready deployment of the same project,
+     * which carries a conversation over to a newer version of the crew. {@code metadata} null copies
+     * the original's.
      */
-    public CrewThread fork(Principal principal, String threadId, String checkpointId, JsonNode metadata) {
+    public CrewThread fork(Principal principal, String threadId, String checkpointId, String deploymentId, JsonNode metadata) {
         CrewThread original = get(principal, threadId);
         ObjectNode forkMetadata = metadata == null || metadata.isNull() ? original.metadata() : validMetadata(metadata);
+        String target = original.deploymentId();
+        if (deploymentId != null) {
+            Deployment deployment = visibleDeployment(principal, deploymentId);
+            if (!deployment.projectId().equals(original.projectId())) {
+                throw CrewshipException.invalid("deployment " + deploymentId + " belongs to another project than thread " + threadId
+                        + "; a thread can move only to a deployment of its own project");
+            }
+            requireReady(deployment);
+            target = deployment.id();
+        }
         String sourceId = checkpointId != null ? checkpointId : original.checkpointId();
         if (sourceId == null) {
             throw CrewshipException.conflict("thread " + threadId + " has no checkpoint yet: a checkpoint is written when a run of it succeeds");
         }
         Checkpoint source = checkpoint(principal, threadId, sourceId);
         Instant now = clock.instant();
-        return store.threads().fork(new CrewThread(Ids.next(Ids.THREAD), original.projectId(), original.deploymentId(), ThreadStatus.IDLE,
+        return store.threads().fork(new CrewThread(Ids.next(Ids.THREAD), original.projectId(), target, ThreadStatus.IDLE,
                 source.values(), forkMetadata, null, null, now, now), source, Ids.next(Ids.CHECKPOINT));
     }
 

@@ -229,6 +229,34 @@ class ThreadApiTest {
     }
 
     @Test
+    void aForkCarriesTheConversationOverToANewerDeploymentOfTheProject() {
+        String threadId = createThread(Map.of());
+        awaitRun(postRun(threadId, Map.of("set", Map.of("step", 1))));
+        byte[] v2 = Tarball.of()
+                .file("crewship.toml", "[deployment]\nframework = \"crewai\"\nentrypoint = \"chat.crew:kickoff\"\n")
+                .file("chat/__init__.py", "")
+                .file("chat/crew.py", CREW + "\n\nVERSION = 2\n")
+                .gzip();
+        String newer = server.upload("chat", server.adminKey, v2).json().get("id").asText();
+        assertThat(server.awaitBuild(newer).get("status").asText()).isEqualTo("ready");
+
+        TestServer.Response moved = server.post("/v1/threads/" + threadId + "/fork", server.adminKey, Map.of("deployment_id", newer));
+        assertThat(moved.status()).as(moved.text()).isEqualTo(201);
+        assertThat(moved.json().get("deployment_id").asText()).isEqualTo(newer);
+        assertThat(moved.json().at("/values/step").asInt()).isEqualTo(1);
+        JsonNode run = awaitRun(postRun(moved.json().get("id").asText(), Map.of("message", "on v2")));
+        assertThat(run.get("deployment_id").asText()).isEqualTo(newer);
+        assertThat(run.get("status").asText()).isEqualTo("succeeded");
+        assertThat(server.get("/v1/threads/" + threadId, server.adminKey).json().get("deployment_id").asText()).isEqualTo(deploymentId);
+
+        server.createProject("elsewhere");
+        String foreign = server.upload("elsewhere", server.adminKey, v2).json().get("id").asText();
+        server.awaitBuild(foreign);
+        assertProblem(server.post("/v1/threads/" + threadId + "/fork", server.adminKey, Map.of("deployment_id", foreign)), 400, "invalid-request");
+        assertProblem(server.post("/v1/threads/" + threadId + "/fork", server.adminKey, Map.of("deployment_id", "dep_missing")), 404, "not-found");
+    }
+
+    @Test
     void badRequestsAreClearProblemsAndChangeNothing() {
         String threadId = createThread(Map.of("a", 1));
         JsonNode before = server.get("/v1/threads/" + threadId, server.adminKey).json();

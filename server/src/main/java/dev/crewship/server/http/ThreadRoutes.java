@@ -45,7 +45,7 @@ public final class ThreadRoutes implements Routes {
     }
 
     /** The body of {@code POST /v1/threads/{id}/fork}; the body itself is optional. */
-    record ForkRequest(String checkpointId, JsonNode metadata) {
+    record ForkRequest(String checkpointId, String deploymentId, JsonNode metadata) {
     }
 
     @Override
@@ -79,8 +79,9 @@ public final class ThreadRoutes implements Routes {
         routes.get("/v1/threads/{id}/checkpoints/{checkpoint}", ctx -> ctx.json(ThreadJson.checkpoint(
                 threads.checkpoint(Authentication.principal(ctx), ctx.pathParam("id"), ctx.pathParam("checkpoint")))));
         routes.post("/v1/threads/{id}/fork", ctx -> {
-            ForkRequest request = hasBody(ctx) ? body.read(ctx, ForkRequest.class) : new ForkRequest(null, null);
-            CrewThread fork = threads.fork(Authentication.principal(ctx), ctx.pathParam("id"), request.checkpointId(), request.metadata());
+            ForkRequest request = hasBody(ctx) ? body.read(ctx, ForkRequest.class) : new ForkRequest(null, null, null);
+            CrewThread fork = threads.fork(Authentication.principal(ctx), ctx.pathParam("id"), request.checkpointId(),
+                    request.deploymentId(), request.metadata());
             ctx.status(HttpStatus.CREATED).json(json(fork));
         });
     }
