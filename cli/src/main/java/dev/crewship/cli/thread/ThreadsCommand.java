@@ -18,11 +18,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code crewship threads create | get | list | history | delete}: threads, the persistent
+ * {@code crewship threads create | get | list | history | fork | delete}: threads, the persistent
  * conversations a crew runs in many times (docs/api.md, "Threads"). Runs inside a thread:
  * {@code crewship invoke --thread thr_…} or {@code crewship chat}.
  */
-@Command(name = "threads", description = {"Create, show, list and delete threads; show a thread's checkpoints.",
+@Command(name = "threads", description = {"Create, show, list, fork and delete threads; show a thread's checkpoints.",
         "Run inside a thread with 'crewship invoke --thread THREAD_ID' or talk to it with 'crewship chat'."})
 public final class ThreadsCommand {
     private final CrewshipCommand cli;
@@ -138,6 +138,28 @@ public final class ThreadsCommand {
         if (history.path("data").isEmpty()) {
             cli.note("No checkpoints yet: one is written each time a run of the thread succeeds.");
         }
+    }
+
+    @Command(name = "fork", description = {"Start a new thread from one of this thread's checkpoints (default: the newest).",
+            "With --deployment it runs on that deployment of the project, e.g. the one you just deployed."})
+    void fork(@Parameters(paramLabel = "THREAD_ID") String id,
+              @Option(names = "--checkpoint", paramLabel = "CHECKPOINT_ID", description = "The checkpoint to start from (see 'crewship threads history')") String checkpoint,
+              @Option(names = {"-d", "--deployment"}, paramLabel = "DEPLOYMENT_ID", description = "Run the new thread on this deployment of the same project") String deployment,
+              @Option(names = "--json", description = "Print the API's JSON") boolean json) {
+        ObjectNode body = Json.object();
+        if (checkpoint != null) {
+            body.put("checkpoint_id", checkpoint);
+        }
+        if (deployment != null) {
+            body.put("deployment_id", deployment);
+        }
+        JsonNode fork = cli.api().post(path(id) + "/fork", body);
+        if (json) {
+            cli.printJson(fork);
+            return;
+        }
+        cli.out().println(Json.text(fork, "id"));
+        cli.note("Forked " + id + " into " + Json.text(fork, "id") + " on deployment " + Json.text(fork, "deployment_id"));
     }
 
     @Command(name = "delete", description = "Delete a thread and its checkpoints (its runs stay). Refused while a run of it is not finished.")

@@ -70,6 +70,12 @@ class ThreadCommandsTest {
         assertThat(cli(crew).run("threads", "list", "--metadata", "user=alice").out()).contains(thread);
         assertThat(cli(crew).run("threads", "list", "--metadata", "user=bob").out()).doesNotContain(thread);
 
+        CliRunner.Result forked = cli(crew).run("threads", "fork", thread);
+        assertThat(forked.exitCode()).as(forked.err()).isZero();
+        String fork = forked.out().strip();
+        assertThat(fork).startsWith("thr_").isNotEqualTo(thread);
+        assertThat(cli(crew).run("threads", "get", fork).out()).contains("\"topic\" : \"AI agents in healthcare\"");
+
         assertThat(cli(crew).run("threads", "delete", thread).out()).isEqualTo("Deleted " + thread + "\n");
         CliRunner.Result gone = cli(crew).run("threads", "get", thread);
         assertThat(gone.exitCode()).isEqualTo(1);
