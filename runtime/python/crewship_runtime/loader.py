@@ -23,12 +23,13 @@ def prepare_path(app_dir):
     sys.path[:] = folders + [entry for entry in sys.path if entry not in folders]
 
 
-def load(entrypoint, app_dir):
-    """Imports the entrypoint and returns ``run(inputs) -> result``."""
+def load(entrypoint, app_dir, on_flow=None):
+    """Imports the entrypoint and returns ``run(inputs) -> result``. For a Flow, ``on_flow(flow,
+    inputs)`` (when given) is called just before its kickoff and returns the inputs to use."""
     module_name, attribute = _split(entrypoint)
     module = _import(module_name, app_dir)
     target = _attribute(module, module_name, attribute)
-    return _runner(target, entrypoint)
+    return _runner(target, entrypoint, on_flow or (lambda flow, inputs: inputs))
 
 
 def _split(entrypoint):
@@ -84,11 +85,13 @@ def _close_name(name, owner):
     return matches[0] if matches else None
 
 
-def _runner(target, entrypoint):
+def _runner(target, entrypoint, on_flow):
     if isinstance(target, types.ModuleType):
         raise EntrypointError(f"entrypoint {entrypoint!r} names a module; name a function or class in it ({_EXAMPLE})")
     if isinstance(target, type):
-        return _class_runner(target, entrypoint)
+        return _class_runner(target, entrypoint, on_flow)
+    if _is_flow_class(type(target)):
+        return _awaited(lambda inputs: target.kickoff(inputs=on_flow(target, inputs)))
     if _is_crew_base(target):
         return _awaited(lambda inputs: target.crew().kickoff(inputs=inputs))
     if callable(getattr(target, "kickoff", None)):
@@ -101,9 +104,9 @@ def _runner(target, entrypoint):
         " so it cannot be run")
 
 
-def _class_runner(cls, entrypoint):
+def _class_runner(cls, entrypoint, on_flow):
     if _is_flow_class(cls):
-        return _awaited(lambda inputs: cls().kickoff(inputs=inputs))
+        return _awaited(lambda inputs: _kickoff_flow(cls(), inputs, on_flow))
     if _is_crew_base(cls):
         if not callable(getattr(cls, "crew", None)):
             raise EntrypointError(
@@ -116,6 +119,10 @@ def _class_runner(cls, entrypoint):
     raise EntrypointError(
         f"entrypoint {entrypoint!r} is the class {cls.__qualname__}, which has neither a crew() method"
         " (a @CrewBase class) nor a kickoff() method")
+
+
+def _kickoff_flow(flow, inputs, on_flow):
+    return flow.kickoff(inputs=on_flow(flow, inputs))
 
 
 def _is_crew_base(target):

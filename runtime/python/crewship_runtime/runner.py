@@ -1,7 +1,7 @@
 """One run, start to end: read the spec, load the crew, call it, report its result or error."""
 import os
 
-from crewship_runtime import messages, sdk
+from crewship_runtime import messages, sdk, thread_state
 from crewship_runtime.errors import ResultTooLarge, describe, type_name
 from crewship_runtime.loader import load, prepare_path
 from crewship_runtime.serialize import to_json
@@ -25,9 +25,10 @@ def run(stdin):
         app_dir = os.environ.get("CREWSHIP_APP_DIR", "/app")
         _prepare_environment()
         prepare_path(app_dir)
-        crew = load(spec.entrypoint, app_dir)
-        output = crew(spec.input)
-        line = messages.encode(messages.result(to_json(output), spec.values))
+        thread = thread_state.ThreadState.begin(spec.values)
+        crew = load(spec.entrypoint, app_dir, on_flow=thread.attach_flow)
+        output = to_json(crew(thread.inputs_for_crew(spec.input)))
+        line = messages.encode(messages.result(output, to_json(thread.finish(spec.input, output))))
         if len(line) > messages.MAX_MESSAGE_BYTES:
             raise ResultTooLarge(
                 f"the crew's result is {len(line)} bytes of JSON; a result may have at most {messages.MAX_MESSAGE_BYTES}"

@@ -3,12 +3,13 @@
     from crewship_runtime import sdk
     sdk.emit("agent.started", {"agent": "Researcher", "task": "Research topic"})
     sdk.artifacts_dir()   # pathlib.Path("/app/artifacts")
+    sdk.values()          # the thread's values (a dict to read and change), None in a stateless run
 """
 import os
 import re
 import sys
 
-from crewship_runtime import channel, messages
+from crewship_runtime import channel, messages, thread_state
 from crewship_runtime.serialize import to_json
 
 # The server's rule (executors: ProtocolParser.EVENT_TYPE).
@@ -50,3 +51,13 @@ def artifacts_dir():
     import pathlib
 
     return pathlib.Path(os.environ.get("CREWSHIP_ARTIFACTS_DIR", DEFAULT_ARTIFACTS_DIR))
+
+
+def values():
+    """The thread's values in a run of a thread: a dict the crew may read and change in place. What
+    it holds when the crew returns becomes the thread's new state (with the conversation the runtime
+    appends under ``"messages"``); if the run fails, nothing of it is saved. None in a stateless run
+    and outside the runtime. Values must be JSON-serializable (other objects are converted as results
+    are) and at most the server's limit (1 MiB of JSON by default)."""
+    state = thread_state.current()
+    return None if state is None else state.values

@@ -25,10 +25,11 @@ def test_function_is_called_with_the_input(runtime):
     assert outcome.final["values"] is None
 
 
-def test_thread_values_come_back_unchanged(runtime):
+def test_thread_values_come_back_with_their_keys_and_the_conversation(runtime):
     runtime.write("crew.py", "def kickoff(inputs):\n    return 'ok'\n")
-    outcome = runtime.run("crew:kickoff", {"message": "hi"}, values={"history": ["earlier"], "n": 1})
-    assert outcome.final["values"] == {"history": ["earlier"], "n": 1}
+    outcome = runtime.run("crew:kickoff", {"message": "hi"}, values={"notes": ["earlier"], "n": 1})
+    assert outcome.final["values"] == {"notes": ["earlier"], "n": 1, "messages": [
+        {"role": "user", "content": "hi"}, {"role": "assistant", "content": "ok"}]}
 
 
 def test_crewbase_class_gets_a_fresh_crew_kicked_off_with_keyword_inputs(runtime):

@@ -17,6 +17,8 @@ import dev.crewship.cli.project.ProjectsCommand;
 import dev.crewship.cli.run.InvokeCommand;
 import dev.crewship.cli.run.RunsCommand;
 import dev.crewship.cli.server.ServerCommand;
+import dev.crewship.cli.thread.ChatCommand;
+import dev.crewship.cli.thread.ThreadsCommand;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -44,7 +46,7 @@ import picocli.CommandLine.Spec;
 public final class CrewshipCommand implements Runnable, AutoCloseable {
     /** The subcommands by name, in the order help lists them. */
     static final Map<String, Class<?>> SUBCOMMANDS = subcommands(InitCommand.class, DeployCommand.class, DeploymentsCommand.class,
-            InvokeCommand.class, RunsCommand.class, EnvCommand.class, ProjectsCommand.class, KeysCommand.class,
+            InvokeCommand.class, RunsCommand.class, ThreadsCommand.class, ChatCommand.class, EnvCommand.class, ProjectsCommand.class, KeysCommand.class,
             LoginCommand.class, ServerCommand.class);
 
     @Option(names = "--url", paramLabel = "URL", scope = ScopeType.INHERIT,

@@ -1,16 +1,32 @@
 package dev.crewship.error;
 
-/** A failure the caller can act on; rendered as problem+json by the API and as one line by the CLI. */
-public final class CrewshipException extends RuntimeException {
+import java.util.Map;
+
+/**
+ * A failure the caller can act on; rendered as problem+json by the API and as one line by the CLI.
+ * {@link #extensions()} are extra members of the problem object (RFC 9457), such as the id of the
+ * run a conflict is about.
+ */
+public class CrewshipException extends RuntimeException {
     private final ProblemType type;
+    private final Map<String, String> extensions;
 
     public CrewshipException(ProblemType type, String detail) {
+        this(type, detail, Map.of());
+    }
+
+    public CrewshipException(ProblemType type, String detail, Map<String, String> extensions) {
         super(detail);
         this.type = type;
+        this.extensions = Map.copyOf(extensions);
     }
 
     public ProblemType type() {
         return type;
+    }
+
+    public Map<String, String> extensions() {
+        return extensions;
     }
 
     public static CrewshipException invalid(String detail) {

@@ -27,6 +27,19 @@ public final class RunCompletions {
         return new RunCompletion(RunStatus.SUCCEEDED, output, null, artifacts, events(artifacts, EventTypes.RUN_COMPLETED, data), at);
     }
 
+    /** A thread run that succeeded: {@code values} become the thread's values (null keeps them). */
+    public static RunCompletion succeeded(Run run, JsonNode output, JsonNode values, List<Artifact> artifacts, Instant at) {
+        ObjectNode data = JSON.objectNode().put("duration_ms", durationMillis(run, at));
+        return new RunCompletion(RunStatus.SUCCEEDED, output, null, artifacts, events(artifacts, EventTypes.RUN_COMPLETED, data), at,
+                values, false);
+    }
+
+    /** A thread run whose crew finished but whose new values cannot be saved: it fails, the thread turns {@code error}. */
+    public static RunCompletion valuesRejected(Run run, RunError error, List<Artifact> artifacts, Instant at) {
+        RunCompletion failed = failed(run, error, artifacts, at);
+        return new RunCompletion(failed.status(), null, error, failed.artifacts(), failed.events(), at, null, true);
+    }
+
     public static RunCompletion failed(Run run, RunError error, List<Artifact> artifacts, Instant at) {
         ObjectNode data = JSON.objectNode().put("duration_ms", durationMillis(run, at));
         data.putObject("error").put("type", error.type()).put("message", error.message());

@@ -1,5 +1,6 @@
 package dev.crewship.run;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.crewship.artifact.Artifact;
 import dev.crewship.artifact.ArtifactCollector;
 import dev.crewship.common.DataDir;
@@ -7,11 +8,14 @@ import dev.crewship.common.Ids;
 import dev.crewship.deployment.Deployment;
 import dev.crewship.deployment.DeploymentStore;
 import dev.crewship.deployment.EnvironmentBuilder;
+import dev.crewship.common.JsonObjects;
 import dev.crewship.error.CrewshipException;
 import dev.crewship.event.Event;
 import dev.crewship.event.EventBus;
 import dev.crewship.event.EventTypes;
 import dev.crewship.event.NewEvent;
+import dev.crewship.thread.CrewThread;
+import dev.crewship.thread.ThreadStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -42,7 +46,10 @@ import org.slf4j.LoggerFactory;
  * the project's decrypted environment variables), hands the crew's events through the project's
  * redactor into {@link RunStore#appendEvent} and then the {@link EventBus}, collects the
  * artifacts when the executor returns (whatever the outcome) and ends the run with exactly one
- * {@link RunStore#finish}. The scratch folder is deleted just before that finish.
+ * {@link RunStore#finish}. The scratch folder is deleted just before that finish. A thread's run
+ * receives the thread's values (read when it starts: the thread is held by this run, so they cannot
+ * change meanwhile) and its finish saves the values the crew returned, when it succeeded and they fit
+ * {@link RunDispatcherConfig#maxValuesBytes()}.
  *
  * <p>Cancelling: {@link #cancel} ends a pending run at once, or kills a running run's process tree;
  * that run then finishes as {@code canceled}. Claims and cancels of this node are serialized, so a
@@ -60,11 +67,15 @@ public final class RunDispatcher implements AutoCloseable {
     /** Error type of a run the server stopped while it executed. */
     public static final String SERVER_STOPPED = "ServerStopped";
 
+    /** Error type of a thread run that succeeded but returned values too large to save. */
+    public static final String THREAD_VALUES_TOO_LARGE = "ThreadValuesTooLarge";
+
     /** Error type of a run that failed because of Crewship itself, not the crew. */
     public static final String INTERNAL_ERROR = "InternalError";
 
     private final RunStore runs;
     private final DeploymentStore deployments;
+    private final ThreadStore threads;
     private final Executor executor;
     private final ArtifactCollector collector;
     private final EnvironmentBuilder environments;
@@ -82,11 +93,12 @@ public final class RunDispatcher implements AutoCloseable {
     private volatile boolean stopping;
     private Thread loop;
 
-    public RunDispatcher(RunStore runs, DeploymentStore deployments, Executor executor, ArtifactCollector collector,
+    public RunDispatcher(RunStore runs, DeploymentStore deployments, ThreadStore threads, Executor executor, ArtifactCollector collector,
                          EnvironmentBuilder environments, DataDir dataDir, RunSecrets.Source secrets, EventBus bus,
                          Clock clock, RunDispatcherConfig config) {
         this.runs = runs;
         this.deployments = deployments;
+        this.threads = threads;
         this.executor = executor;
         this.collector = collector;
         this.environments = environments;
@@ -289,7 +301,7 @@ public final class RunDispatcher implements AutoCloseable {
         }
         ExecutionRequest request = new ExecutionRequest(run.id(), run.deploymentId(), deployment.config(),
                 dataDir.deploymentSource(run.deploymentId()), environments.environmentDir(deployment.environmentKey()),
-                artifactsDir, run.input(), null, projectSecrets.env());
+                artifactsDir, run.input(), threadValues(run), projectSecrets.env());
         ExecutionResult result;
         try {
             result = executor.execute(request, event -> record(execution, projectSecrets, event));
@@ -310,7 +322,17 @@ public final class RunDispatcher implements AutoCloseable {
         Run run = execution.run;
         if (result.outcome() == ExecutionResult.Outcome.SUCCEEDED) {
             // A crew that finished before a cancel could kill it has succeeded: its work is done.
-            return RunCompletions.succeeded(run, projectSecrets.redact(result.output()), artifacts, at);
+            if (run.threadId() == null) {
+                return RunCompletions.succeeded(run, projectSecrets.redact(result.output()), artifacts, at);
+            }
+            JsonNode values = projectSecrets.redact(result.values());
+            long size = values == null ? 0 : JsonObjects.serializedSize(values);
+            if (size > config.maxValuesBytes()) {
+                return RunCompletions.valuesRejected(run, RunError.of(THREAD_VALUES_TOO_LARGE, "the crew finished, but the thread's new values are "
+                        + size + " bytes of JSON and at most " + config.maxValuesBytes() + " can be saved; the thread keeps its values"
+                        + " (keep large data in artifacts)"), artifacts, at);
+            }
+            return RunCompletions.succeeded(run, projectSecrets.redact(result.output()), values, artifacts, at);
         }
         if (execution.cancelRequested) {
             return RunCompletions.canceled(run, artifacts, at);
@@ -330,6 +352,15 @@ public final class RunDispatcher implements AutoCloseable {
             };
         }
         return RunCompletions.failed(run, projectSecrets.redact(error), artifacts, at);
+    }
+
+    /** The values a thread's run starts with; null for a stateless run. */
+    private JsonNode threadValues(Run run) {
+        if (run.threadId() == null) {
+            return null;
+        }
+        return threads.findById(run.threadId()).map(CrewThread::values)
+                .orElseThrow(() -> new IllegalStateException("thread " + run.threadId() + " of run " + run.id() + " is gone"));
     }
 
     /** Stores one of the crew's events (redacted) and publishes it; reserved types cannot be forged by a crew. */

@@ -11,11 +11,16 @@ import java.time.Duration;
  *                          for runs created by another server process or left pending by a restart
  * @param cancelWait        how long a cancel request waits for a running run to be gone before it answers
  * @param stopWait          how long stopping the server waits for executing runs to be killed and recorded
+ * @param maxValuesBytes    largest thread {@code values} (serialized JSON) a run may save; larger ones
+ *                          fail the run and leave the thread in status {@code error}
  */
-public record RunDispatcherConfig(int maxConcurrentRuns, Duration pollInterval, Duration cancelWait, Duration stopWait) {
+public record RunDispatcherConfig(int maxConcurrentRuns, Duration pollInterval, Duration cancelWait, Duration stopWait,
+                                  long maxValuesBytes) {
     public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
     public static final Duration DEFAULT_CANCEL_WAIT = Duration.ofSeconds(15);
     public static final Duration DEFAULT_STOP_WAIT = Duration.ofSeconds(20);
+    /** The same as the JSON body limit: values a run saves can be given back in a request. */
+    public static final long DEFAULT_MAX_VALUES_BYTES = 1024 * 1024;
 
     public RunDispatcherConfig {
         if (maxConcurrentRuns < 1) {
@@ -24,6 +29,17 @@ public record RunDispatcherConfig(int maxConcurrentRuns, Duration pollInterval, 
         if (pollInterval.isNegative() || pollInterval.isZero()) {
             throw new IllegalArgumentException("pollInterval must be positive");
         }
+        if (maxValuesBytes < 1) {
+            throw new IllegalArgumentException("maxValuesBytes must be positive");
+        }
+    }
+
+    public RunDispatcherConfig(int maxConcurrentRuns, Duration pollInterval, Duration cancelWait, Duration stopWait) {
+        this(maxConcurrentRuns, pollInterval, cancelWait, stopWait, DEFAULT_MAX_VALUES_BYTES);
+    }
+
+    public RunDispatcherConfig withMaxValuesBytes(long bytes) {
+        return new RunDispatcherConfig(maxConcurrentRuns, pollInterval, cancelWait, stopWait, bytes);
     }
 
     /** The documented default: twice the cores, at least 4. */

@@ -15,7 +15,11 @@ import java.util.Optional;
  * Event sequence numbers are per run, start at 1 and have no gaps.
  */
 public interface RunStore {
-    /** Inserts a {@code pending} run. */
+    /**
+     * Inserts a {@code pending} run. A thread's runs are created by
+     * {@link dev.crewship.thread.ThreadStore#createRun}, which also claims the thread; only a run that
+     * is its thread's active run is ever claimed.
+     */
     Run create(Run run);
 
     Optional<Run> findById(String id);
@@ -28,7 +32,8 @@ public interface RunStore {
     /**
      * Claims up to {@code limit} pending runs, oldest first: each becomes {@code running} with
      * {@code owner} and {@code startedAt = at}, and gets its {@code run.started} event, atomically.
-     * Safe when several nodes claim at once: a run is claimed by exactly one.
+     * Safe when several nodes claim at once: a run is claimed by exactly one. A thread's run is
+     * claimed only while it is its thread's active run (not while it is queued behind another).
      */
     List<Run> claimPending(String owner, int limit, Instant at);
 
@@ -38,6 +43,7 @@ public interface RunStore {
     /**
      * Ends a pending or running run as described (status, output/error, artifacts, events), in one
      * transaction. Returns the finished run, or empty (changing nothing) when it was already terminal.
+     * For the active run of a thread the same transaction updates the thread (see {@link RunCompletion}).
      */
     Optional<Run> finish(String runId, RunCompletion completion);
 

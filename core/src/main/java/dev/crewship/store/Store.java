@@ -6,6 +6,7 @@ import dev.crewship.deployment.DeploymentStore;
 import dev.crewship.env.EnvVarStore;
 import dev.crewship.project.ProjectStore;
 import dev.crewship.run.RunStore;
+import dev.crewship.thread.ThreadStore;
 
 /**
  * The persistence port. One adapter per database (embedded SQLite by default, PostgreSQL for
@@ -17,6 +18,8 @@ public interface Store extends AutoCloseable {
     DeploymentStore deployments();
 
     RunStore runs();
+
+    ThreadStore threads();
 
     ArtifactIndex artifacts();
 

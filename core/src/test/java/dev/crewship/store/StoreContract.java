@@ -27,6 +27,11 @@ import dev.crewship.run.RunCompletion;
 import dev.crewship.run.RunError;
 import dev.crewship.run.RunQuery;
 import dev.crewship.run.RunStatus;
+import dev.crewship.thread.Checkpoint;
+import dev.crewship.thread.CrewThread;
+import dev.crewship.thread.ThreadBusyException;
+import dev.crewship.thread.ThreadQuery;
+import dev.crewship.thread.ThreadStatus;
 import dev.crewship.usage.Usage;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -39,6 +44,7 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -64,6 +70,12 @@ public abstract class StoreContract {
 
     /** A new, empty store; closed by the contract after each test. */
     protected abstract Store newStore();
+
+    /**
+     * A second store on the database of the current test's store, as another server process
+     * would open it (its own connection pool, its own in-process locks); closed by the test.
+     */
+    protected abstract Store openSameDatabase();
 
     @BeforeEach
     void openStore() {
@@ -806,6 +818,369 @@ public abstract class StoreContract {
         assertThatThrownBy(() -> store.envVars().putAll(vars))
                 .isInstanceOfSatisfying(CrewshipException.class, e -> assertThat(e.type()).isEqualTo(ProblemType.NOT_FOUND));
         assertThat(store.envVars().list(project.id())).isEmpty();
+    }
+
+    // ---- threads --------------------------------------------------------------------------------
+
+    @Test
+    void aThreadIsCreatedIdleAndFoundAndListedByDeploymentStatusAndMetadata() {
+        Project project = project("crew");
+        Deployment dep = readyDeployment(project, T0);
+        Deployment other = readyDeployment(project, T0);
+        CrewThread alice = thread(dep, values("topic", "ai"), Map.of("user", "alice", "tier", "gold"));
+        CrewThread bob = thread(dep, values(), Map.of("user", "bob"));
+        CrewThread elsewhere = thread(other, values(), Map.of("user", "alice"));
+
+        assertThat(store.threads().findById(alice.id())).contains(alice);
+        assertThat(alice.status()).isEqualTo(ThreadStatus.IDLE);
+        assertThat(alice.activeRunId()).isNull();
+        assertThat(alice.checkpointId()).isNull();
+        assertThat(alice.values()).isEqualTo(values("topic", "ai"));
+        assertThat(threadIds(new ThreadQuery(project.id(), null, null, null))).isEqualTo(descending(List.of(elsewhere.id(), bob.id(), alice.id())));
+        assertThat(threadIds(new ThreadQuery(null, dep.id(), null, null))).isEqualTo(descending(List.of(bob.id(), alice.id())));
+        assertThat(threadIds(new ThreadQuery(null, null, null, Map.of("user", "alice")))).isEqualTo(descending(List.of(elsewhere.id(), alice.id())));
+        assertThat(threadIds(new ThreadQuery(null, dep.id(), null, Map.of("user", "alice", "tier", "gold")))).containsExactly(alice.id());
+        assertThat(threadIds(new ThreadQuery(null, null, null, Map.of("user", "carol")))).isEmpty();
+        assertThat(threadIds(new ThreadQuery(null, null, ThreadStatus.BUSY, null))).isEmpty();
+        assertThat(threadIds(new ThreadQuery(null, null, null, Map.of("us\"er'", "x")))).as("keys are data, not SQL").isEmpty();
+
+        threadRun(bob);
+        assertThat(threadIds(new ThreadQuery(null, null, ThreadStatus.BUSY, null))).containsExactly(bob.id());
+        assertThat(threadIds(new ThreadQuery(null, null, ThreadStatus.IDLE, null))).isEqualTo(descending(List.of(elsewhere.id(), alice.id())));
+        assertThat(collectPages(page -> store.threads().list(new ThreadQuery(project.id(), null, null, null), page), 2, CrewThread::id))
+                .extracting(CrewThread::id).isEqualTo(descending(List.of(elsewhere.id(), bob.id(), alice.id())));
+    }
+
+    @Test
+    void aThreadOfAMissingDeploymentIsNotFound() {
+        Project project = project("crew");
+        CrewThread orphan = new CrewThread(Ids.next(Ids.THREAD), project.id(), "dep_missing", ThreadStatus.IDLE, values(), values(),
+                null, null, T0, T0);
+        assertThatThrownBy(() -> store.threads().create(orphan))
+                .isInstanceOfSatisfying(CrewshipException.class, e -> assertThat(e.type()).isEqualTo(ProblemType.NOT_FOUND));
+        assertThat(store.threads().findById(orphan.id())).isEmpty();
+    }
+
+    @Test
+    void aRunClaimsAnIdleThreadAndASecondRunIsRefusedNamingTheFirstAndWritesNothing() {
+        Deployment dep = readyDeployment(project("crew"), T0);
+        CrewThread thread = thread(dep, values(), Map.of());
+
+        Run first = threadRun(thread);
+        CrewThread busy = store.threads().findById(thread.id()).orElseThrow();
+        assertThat(busy.status()).isEqualTo(ThreadStatus.BUSY);
+        assertThat(busy.activeRunId()).isEqualTo(first.id());
+        assertThat(store.runs().findById(first.id())).contains(first);
+        assertThat(first.threadId()).isEqualTo(thread.id());
+
+        Run second = newThreadRun(thread, T0.plusSeconds(1));
+        assertThatThrownBy(() -> store.threads().createRun(second, false))
+                .isInstanceOfSatisfying(ThreadBusyException.class, e -> {
+                    assertThat(e.type()).isEqualTo(ProblemType.CONFLICT);
+                    assertThat(e.activeRunId()).isEqualTo(first.id());
+                    assertThat(e.getMessage()).contains(first.id());
+                    assertThat(e.extensions()).containsEntry("active_run_id", first.id());
+                });
+        assertThat(store.runs().findById(second.id())).isEmpty();
+        assertThat(store.threads().findById(thread.id())).contains(busy);
+    }
+
+    @Test
+    void aRunOfAMissingThreadIsNotFoundAndNotStored() {
+        Deployment dep = readyDeployment(project("crew"), T0);
+        CrewThread ghost = new CrewThread("thr_missing", dep.projectId(), dep.id(), ThreadStatus.IDLE, values(), values(), null, null, T0, T0);
+        Run run = newThreadRun(ghost, T0);
+        assertThatThrownBy(() -> store.threads().createRun(run, true))
+                .isInstanceOfSatisfying(CrewshipException.class, e -> assertThat(e.type()).isEqualTo(ProblemType.NOT_FOUND));
+        assertThat(store.runs().findById(run.id())).isEmpty();
+    }
+
+    @Test
+    void ofManyConcurrentRunsOnAnIdleThreadExactlyOneIsAcceptedEveryTime() throws Exception {
+        Deployment dep = readyDeployment(project("crew"), T0);
+        CrewThread thread = thread(dep, values(), Map.of());
+        for (int round = 0; round < 5; round++) {
+            Instant at = T0.plusSeconds(round);
+            List<Object> outcomes = concurrently(16, worker -> {
+                try {
+                    return store.threads().createRun(newThreadRun(thread, at), false);
+                } catch (ThreadBusyException e) {
+                    return e;
+                }
+            });
+            List<Run> accepted = outcomes.stream().filter(Run.class::isInstance).map(Run.class::cast).toList();
+            assertThat(accepted).as("round %d", round).hasSize(1);
+            String winner = accepted.get(0).id();
+            assertThat(outcomes.stream().filter(ThreadBusyException.class::isInstance).map(ThreadBusyException.class::cast))
+                    .hasSize(15).allSatisfy(e -> assertThat(e.activeRunId()).isEqualTo(winner));
+            assertThat(store.runs().list(new RunQuery(null, null, thread.id(), RunStatus.PENDING), PageRequest.first(100)).data())
+                    .extracting(Run::id).containsExactly(winner);
+            assertThat(store.threads().findById(thread.id()).orElseThrow().activeRunId()).isEqualTo(winner);
+            assertThat(store.runs().finish(winner, canceledAt(at))).isPresent();
+            assertThat(store.threads().findById(thread.id()).orElseThrow().status()).isEqualTo(ThreadStatus.IDLE);
+        }
+    }
+
+    @Test
+    void twoStoresOnOneDatabaseLikeTwoServerProcessesStillAcceptOneRunPerThread() throws Exception {
+        Deployment dep = readyDeployment(project("crew"), T0);
+        CrewThread thread = thread(dep, values(), Map.of());
+        try (Store other = openSameDatabase()) {
+            for (int round = 0; round < 3; round++) {
+                Instant at = T0.plusSeconds(round);
+                List<Object> outcomes = concurrently(12, worker -> {
+                    Store mine = worker % 2 == 0 ? store : other;
+                    try {
+                        return mine.threads().createRun(newThreadRun(thread, at), false);
+                    } catch (ThreadBusyException e) {
+                        return e;
+                    }
+                });
+                List<Run> accepted = outcomes.stream().filter(Run.class::isInstance).map(Run.class::cast).toList();
+                assertThat(accepted).as("round %d: %s", round, outcomes).hasSize(1);
+                assertThat(outcomes).filteredOn(ThreadBusyException.class::isInstance).hasSize(11);
+                assertThat(other.runs().finish(accepted.get(0).id(), canceledAt(at))).isPresent();
+            }
+        }
+    }
+
+    @Test
+    void aRunEnqueuedWhileTheActiveRunFinishesIsNeverLeftBehindAnIdleThread() throws Exception {
+        Deployment dep = readyDeployment(project("crew"), T0);
+        for (int round = 0; round < 30; round++) {
+            CrewThread thread = thread(dep, values(), Map.of());
+            Run active = threadRun(thread);
+            Instant at = T0.plusSeconds(round);
+            List<Object> outcomes = concurrently(2, worker -> worker == 0
+                    ? store.runs().finish(active.id(), canceledAt(at)).orElseThrow()
+                    : store.threads().createRun(newThreadRun(thread, at), true));
+            Run queued = (Run) outcomes.get(1);
+            CrewThread after = store.threads().findById(thread.id()).orElseThrow();
+            assertThat(after.activeRunId()).as("round %d: the queued run holds the thread", round).isEqualTo(queued.id());
+            assertThat(after.status()).isEqualTo(ThreadStatus.BUSY);
+            store.runs().finish(queued.id(), canceledAt(at)).orElseThrow();
+        }
+    }
+
+    @Test
+    void aSucceededRunCommitsValuesCheckpointAndRunCompletedTogether() {
+        Deployment dep = readyDeployment(project("crew"), T0);
+        CrewThread thread = thread(dep, values("turns", "0"), Map.of());
+
+        Run first = claimed(threadRun(thread));
+        Instant at1 = T0.plusSeconds(5);
+        Run done = store.runs().finish(first.id(), succeededWith(values("turns", "1"), at1)).orElseThrow();
+        assertThat(done.status()).isEqualTo(RunStatus.SUCCEEDED);
+        assertThat(store.runs().events(first.id(), 0, 10)).extracting(Event::type).endsWith(EventTypes.RUN_COMPLETED);
+        CrewThread after1 = store.threads().findById(thread.id()).orElseThrow();
+        assertThat(after1.status()).isEqualTo(ThreadStatus.IDLE);
+        assertThat(after1.activeRunId()).isNull();
+        assertThat(after1.values()).isEqualTo(values("turns", "1"));
+        assertThat(after1.updatedAt()).isEqualTo(at1);
+        Checkpoint c1 = store.threads().checkpoint(thread.id(), after1.checkpointId()).orElseThrow();
+        assertThat(c1.runId()).isEqualTo(first.id());
+        assertThat(c1.parentId()).isNull();
+        assertThat(c1.values()).isEqualTo(values("turns", "1"));
+        assertThat(c1.createdAt()).isEqualTo(at1);
+
+        Run second = claimed(threadRun(thread));
+        store.runs().finish(second.id(), succeededWith(values("turns", "2"), T0.plusSeconds(6))).orElseThrow();
+        Run third = claimed(threadRun(thread));
+        store.runs().finish(third.id(), succeeded(T0.plusSeconds(7))).orElseThrow();
+
+        CrewThread after3 = store.threads().findById(thread.id()).orElseThrow();
+        assertThat(after3.values()).as("no new values: kept").isEqualTo(values("turns", "2"));
+        List<Checkpoint> history = store.threads().history(thread.id(), PageRequest.first(10)).data();
+        assertThat(history).extracting(Checkpoint::runId).containsExactly(third.id(), second.id(), first.id());
+        assertThat(history.get(0).id()).isEqualTo(after3.checkpointId());
+        assertThat(history.get(0).parentId()).isEqualTo(history.get(1).id());
+        assertThat(history.get(1).parentId()).isEqualTo(c1.id());
+        assertThat(collectPages(page -> store.threads().history(thread.id(), page), 1, Checkpoint::id)).isEqualTo(history);
+        assertThat(store.threads().checkpoint("thr_other", c1.id())).as("a checkpoint is found only in its thread").isEmpty();
+    }
+
+    @Test
+    void failedAndCanceledRunsLeaveValuesAndHistoryUnchanged() {
+        Deployment dep = readyDeployment(project("crew"), T0);
+        CrewThread thread = thread(dep, values("kept", "yes"), Map.of());
+        Run ok = claimed(threadRun(thread));
+        store.runs().finish(ok.id(), succeededWith(values("kept", "still"), T0.plusSeconds(2))).orElseThrow();
+        CrewThread before = store.threads().findById(thread.id()).orElseThrow();
+
+        Run failing = claimed(threadRun(thread));
+        store.runs().finish(failing.id(), new RunCompletion(RunStatus.FAILED, null, RunError.of("ValueError", "boom"), List.of(),
+                List.of(new NewEvent(EventTypes.RUN_FAILED, JSON.createObjectNode())), T0.plusSeconds(3))).orElseThrow();
+        assertThat(store.threads().findById(thread.id()).orElseThrow())
+                .satisfies(t -> assertIdleWith(t, before));
+
+        Run canceledPending = threadRun(thread);
+        store.runs().finish(canceledPending.id(), canceledAt(T0.plusSeconds(4))).orElseThrow();
+        Run canceledRunning = claimed(threadRun(thread));
+        store.runs().finish(canceledRunning.id(), canceledAt(T0.plusSeconds(5))).orElseThrow();
+
+        CrewThread after = store.threads().findById(thread.id()).orElseThrow();
+        assertIdleWith(after, before);
+        assertThat(store.threads().history(thread.id(), PageRequest.first(10)).data()).extracting(Checkpoint::runId).containsExactly(ok.id());
+    }
+
+    @Test
+    void rejectedValuesLeaveTheThreadInErrorWithItsValuesAndTheNextRunMayStart() {
+        Deployment dep = readyDeployment(project("crew"), T0);
+        CrewThread thread = thread(dep, values("a", "1"), Map.of());
+        Run run = claimed(threadRun(thread));
+        RunError error = RunError.of("ThreadValuesTooLarge", "too big");
+        store.runs().finish(run.id(), new RunCompletion(RunStatus.FAILED, null, error, List.of(),
+                List.of(new NewEvent(EventTypes.RUN_FAILED, JSON.createObjectNode())), T0.plusSeconds(2), null, true)).orElseThrow();
+
+        CrewThread after = store.threads().findById(thread.id()).orElseThrow();
+        assertThat(after.status()).isEqualTo(ThreadStatus.ERROR);
+        assertThat(after.values()).isEqualTo(values("a", "1"));
+        assertThat(after.checkpointId()).isNull();
+
+        Run next = claimed(threadRun(thread));
+        store.runs().finish(next.id(), succeededWith(values("a", "2"), T0.plusSeconds(3))).orElseThrow();
+        assertThat(store.threads().findById(thread.id()).orElseThrow().status()).isEqualTo(ThreadStatus.IDLE);
+    }
+
+    @Test
+    void queuedRunsWaitForTheActiveRunAndRunOneAtATimeInOrder() {
+        Deployment dep = readyDeployment(project("crew"), T0);
+        CrewThread thread = thread(dep, values(), Map.of());
+        Run first = threadRun(thread);
+        Run second = store.threads().createRun(newThreadRun(thread, T0.plusSeconds(1)), true);
+        Run third = store.threads().createRun(newThreadRun(thread, T0.plusSeconds(2)), true);
+        Run stateless = pendingRun(dep, T0.plusSeconds(3));
+
+        assertThat(store.runs().claimPending("node-1", 10, T0.plusSeconds(4))).extracting(Run::id)
+                .as("queued runs are not claimed").containsExactly(first.id(), stateless.id());
+
+        store.runs().finish(third.id(), canceledAt(T0.plusSeconds(5))).orElseThrow();
+        assertThat(store.threads().findById(thread.id()).orElseThrow().activeRunId()).as("canceling a queued run").isEqualTo(first.id());
+
+        store.runs().finish(first.id(), succeededWith(values("n", "1"), T0.plusSeconds(6))).orElseThrow();
+        CrewThread handedOver = store.threads().findById(thread.id()).orElseThrow();
+        assertThat(handedOver.status()).isEqualTo(ThreadStatus.BUSY);
+        assertThat(handedOver.activeRunId()).isEqualTo(second.id());
+        assertThat(handedOver.values()).isEqualTo(values("n", "1"));
+        assertThatThrownBy(() -> store.threads().createRun(newThreadRun(thread, T0.plusSeconds(7)), false))
+                .isInstanceOf(ThreadBusyException.class);
+
+        assertThat(store.runs().claimPending("node-1", 10, T0.plusSeconds(8))).extracting(Run::id).containsExactly(second.id());
+        store.runs().finish(second.id(), succeededWith(values("n", "2"), T0.plusSeconds(9))).orElseThrow();
+        CrewThread idle = store.threads().findById(thread.id()).orElseThrow();
+        assertThat(idle.status()).isEqualTo(ThreadStatus.IDLE);
+        assertThat(idle.values()).isEqualTo(values("n", "2"));
+    }
+
+    @Test
+    void aBusyThreadIsNotDeletedAnIdleOneIsWithItsCheckpoints() {
+        Deployment dep = readyDeployment(project("crew"), T0);
+        CrewThread thread = thread(dep, values(), Map.of());
+        Run run = claimed(threadRun(thread));
+
+        assertThatThrownBy(() -> store.threads().delete(thread.id()))
+                .isInstanceOfSatisfying(ThreadBusyException.class, e -> assertThat(e.activeRunId()).isEqualTo(run.id()));
+        assertThat(store.threads().findById(thread.id())).isPresent();
+
+        store.runs().finish(run.id(), succeededWith(values("x", "1"), T0.plusSeconds(2))).orElseThrow();
+        String checkpoint = store.threads().findById(thread.id()).orElseThrow().checkpointId();
+        store.threads().delete(thread.id());
+        assertThat(store.threads().findById(thread.id())).isEmpty();
+        assertThat(store.threads().checkpoint(thread.id(), checkpoint)).isEmpty();
+        assertThat(store.runs().findById(run.id())).as("runs stay as records").isPresent();
+        assertThatThrownBy(() -> store.threads().delete(thread.id()))
+                .isInstanceOfSatisfying(CrewshipException.class, e -> assertThat(e.type()).isEqualTo(ProblemType.NOT_FOUND));
+    }
+
+    @Test
+    void aForkStartsFromTheCheckpointsValuesAndLeavesTheOriginalAlone() {
+        Deployment dep = readyDeployment(project("crew"), T0);
+        CrewThread original = thread(dep, values(), Map.of("user", "alice"));
+        Run r1 = claimed(threadRun(original));
+        store.runs().finish(r1.id(), succeededWith(values("step", "1"), T0.plusSeconds(2))).orElseThrow();
+        Checkpoint first = store.threads().history(original.id(), PageRequest.first(1)).data().get(0);
+        Run r2 = claimed(threadRun(original));
+        store.runs().finish(r2.id(), succeededWith(values("step", "2"), T0.plusSeconds(3))).orElseThrow();
+        CrewThread originalBefore = store.threads().findById(original.id()).orElseThrow();
+
+        CrewThread fork = store.threads().fork(new CrewThread(Ids.next(Ids.THREAD), dep.projectId(), dep.id(), ThreadStatus.IDLE,
+                values(), values(), null, null, T0.plusSeconds(4), T0.plusSeconds(4)), first, Ids.next(Ids.CHECKPOINT));
+
+        assertThat(store.threads().findById(fork.id())).contains(fork);
+        assertThat(fork.values()).isEqualTo(first.values());
+        List<Checkpoint> forkHistory = store.threads().history(fork.id(), PageRequest.first(10)).data();
+        assertThat(forkHistory).hasSize(1);
+        assertThat(forkHistory.get(0).id()).isEqualTo(fork.checkpointId());
+        assertThat(forkHistory.get(0).parentId()).isEqualTo(first.id());
+        assertThat(forkHistory.get(0).runId()).isNull();
+        assertThat(forkHistory.get(0).values()).isEqualTo(first.values());
+        assertThat(store.threads().findById(original.id())).contains(originalBefore);
+        assertThat(store.threads().history(original.id(), PageRequest.first(10)).data()).hasSize(2);
+    }
+
+    @Test
+    void deletingAProjectDeletesItsThreads() {
+        Project doomed = project("doomed");
+        Deployment dep = readyDeployment(doomed, T0);
+        CrewThread thread = thread(dep, values(), Map.of());
+        Run run = claimed(threadRun(thread));
+        store.runs().finish(run.id(), succeededWith(values("a", "b"), T0.plusSeconds(2))).orElseThrow();
+
+        store.projects().delete(doomed.id());
+
+        assertThat(store.threads().findById(thread.id())).isEmpty();
+        assertThat(store.threads().history(thread.id(), PageRequest.first(10)).data()).isEmpty();
+    }
+
+    private CrewThread thread(Deployment dep, ObjectNode values, Map<String, String> metadata) {
+        ObjectNode meta = JSON.createObjectNode();
+        metadata.forEach(meta::put);
+        return store.threads().create(new CrewThread(Ids.next(Ids.THREAD), dep.projectId(), dep.id(), ThreadStatus.IDLE, values, meta,
+                null, null, T0, T0));
+    }
+
+    private static Run newThreadRun(CrewThread thread, Instant createdAt) {
+        return new Run(Ids.next(Ids.RUN), thread.projectId(), thread.deploymentId(), thread.id(), RunStatus.PENDING,
+                JSON.createObjectNode().put("message", "hi"), null, null, null, null, createdAt, null, null);
+    }
+
+    private Run threadRun(CrewThread thread) {
+        return store.threads().createRun(newThreadRun(thread, T0), false);
+    }
+
+    /** Claims {@code run}, which must be the only claimable run. */
+    private Run claimed(Run run) {
+        List<Run> claimed = store.runs().claimPending("node-1", 10, T0.plusSeconds(1));
+        assertThat(claimed).extracting(Run::id).containsExactly(run.id());
+        return claimed.get(0);
+    }
+
+    private static RunCompletion succeededWith(ObjectNode values, Instant at) {
+        return new RunCompletion(RunStatus.SUCCEEDED, JSON.createObjectNode().put("raw", "done"), null, List.of(),
+                List.of(new NewEvent(EventTypes.RUN_COMPLETED, JSON.createObjectNode().put("duration_ms", 1))), at, values, false);
+    }
+
+    private static RunCompletion canceledAt(Instant at) {
+        return new RunCompletion(RunStatus.CANCELED, null, null, List.of(), List.of(new NewEvent(EventTypes.RUN_CANCELED, JSON.createObjectNode())), at);
+    }
+
+    private static ObjectNode values(String... pairs) {
+        ObjectNode node = JSON.createObjectNode();
+        for (int i = 0; i < pairs.length; i += 2) {
+            node.put(pairs[i], pairs[i + 1]);
+        }
+        return node;
+    }
+
+    private static void assertIdleWith(CrewThread thread, CrewThread before) {
+        assertThat(thread.status()).isEqualTo(ThreadStatus.IDLE);
+        assertThat(thread.activeRunId()).isNull();
+        assertThat(thread.values()).isEqualTo(before.values());
+        assertThat(thread.checkpointId()).isEqualTo(before.checkpointId());
+    }
+
+    private List<String> threadIds(ThreadQuery query) {
+        return store.threads().list(query, PageRequest.first(PageRequest.MAX_LIMIT)).data().stream().map(CrewThread::id).toList();
     }
 
     // ---- helpers --------------------------------------------------------------------------------

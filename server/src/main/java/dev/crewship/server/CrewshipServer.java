@@ -32,9 +32,11 @@ import dev.crewship.server.http.ProjectRoutes;
 import dev.crewship.server.http.RequestIds;
 import dev.crewship.server.http.Routes;
 import dev.crewship.server.http.RunRoutes;
+import dev.crewship.server.http.ThreadRoutes;
 import dev.crewship.server.http.UsageRoutes;
 import dev.crewship.store.blob.FileArtifactStore;
 import dev.crewship.store.jdbc.JdbcStore;
+import dev.crewship.thread.ThreadService;
 import dev.crewship.usage.UsageService;
 import io.javalin.Javalin;
 import io.javalin.json.JavalinJackson;
@@ -142,12 +144,15 @@ public final class CrewshipServer implements AutoCloseable {
 
         EventBus eventBus = new EventBus();
         ArtifactCollector artifactCollector = new ArtifactCollector(artifactStore, config.limits().artifacts(), clock);
-        RunDispatcher dispatcher = new RunDispatcher(store.runs(), store.deployments(), executor, artifactCollector,
-                environments, dataDir, env, eventBus, clock, RunDispatcherConfig.withMaxConcurrentRuns(config.maxConcurrentRuns()));
+        RunDispatcher dispatcher = new RunDispatcher(store.runs(), store.deployments(), store.threads(), executor, artifactCollector,
+                environments, dataDir, env, eventBus, clock,
+                RunDispatcherConfig.withMaxConcurrentRuns(config.maxConcurrentRuns()).withMaxValuesBytes(config.limits().maxBodyBytes()));
         RunService runs = new RunService(store, dispatcher, clock, config.limits().maxBodyBytes());
+        ThreadService threads = new ThreadService(store, dispatcher, clock, config.limits().maxBodyBytes(), config.limits().maxBodyBytes());
 
         // Recovery of what a previous process left unfinished, before anything new is accepted
-        // (docs/operations.md: running runs fail as ServerRestarted, pending ones run again).
+        // (docs/operations.md: running runs fail as ServerRestarted, pending ones run again; failing a
+        // thread's run releases its thread in the same transaction, so no thread stays busy).
         deployments.failInterruptedBuilds();
         RunRecovery.Report recovered = new RunRecovery(store.runs(), artifactCollector, dataDir, clock).recover();
         if (!recovered.failed().isEmpty() || recovered.keptPending() > 0) {
@@ -168,6 +173,7 @@ public final class CrewshipServer implements AutoCloseable {
                 new EnvRoutes(env, jsonBody),
                 new RunRoutes(runs, new RunEvents(runs, store.runs(), eventBus),
                         new RunArtifacts(runs, store.artifacts(), artifactStore), jsonBody),
+                new ThreadRoutes(threads, runs, jsonBody),
                 new UsageRoutes(new UsageService(store)),
                 new ApiKeyRoutes(apiKeys, store.projects(), jsonBody)));
         Javalin http = startHttp(config, new Authentication(apiKeys), metrics, routes);

@@ -73,7 +73,7 @@ final class RunsFixture implements AutoCloseable {
     }
 
     RunDispatcher dispatcher(Executor executor, int maxConcurrentRuns, RunSecrets.Source secrets) {
-        return new RunDispatcher(store.runs(), store.deployments(), executor, collector(), new FixedEnvironments(dataDir),
+        return new RunDispatcher(store.runs(), store.deployments(), store.threads(), executor, collector(), new FixedEnvironments(dataDir),
                 dataDir, secrets, bus, clock,
                 new RunDispatcherConfig(maxConcurrentRuns, Duration.ofMillis(200), Duration.ofSeconds(10), Duration.ofSeconds(10)));
     }

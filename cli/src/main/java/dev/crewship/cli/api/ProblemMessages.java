@@ -40,6 +40,9 @@ final class ProblemMessages {
                 return "check the name with 'crewship runs artifacts " + run + "'";
             }
         }
+        if (detail.contains("thr_")) {
+            return "check the id with 'crewship threads list'";
+        }
         if (detail.contains("run_")) {
             return "check the id with 'crewship runs list'";
         }

@@ -17,7 +17,7 @@ import sun.misc.SignalHandler;
  *
  * <p>{@code sun.misc.Signal} is the JDK's only way to intercept SIGINT without ending the process.
  */
-final class CancelOnInterrupt implements AutoCloseable {
+public final class CancelOnInterrupt implements AutoCloseable {
     private static final Signal INTERRUPT = new Signal("INT");
     private static final int EXIT_INTERRUPTED = 130;
 
@@ -32,7 +32,7 @@ final class CancelOnInterrupt implements AutoCloseable {
         this.previous = Signal.handle(INTERRUPT, signal -> onInterrupt());
     }
 
-    static CancelOnInterrupt install(CrewshipCommand cli, String runId) {
+    public static CancelOnInterrupt install(CrewshipCommand cli, String runId) {
         return new CancelOnInterrupt(cli, runId);
     }
 

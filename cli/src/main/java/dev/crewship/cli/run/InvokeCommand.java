@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.crewship.cli.CliException;
 import dev.crewship.cli.CrewshipCommand;
+import dev.crewship.cli.api.ApiClient;
 import dev.crewship.cli.api.Json;
 import dev.crewship.cli.config.ProjectChoice;
 import dev.crewship.cli.output.Spinner;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code crewship invoke}: starts a run of the project's current deployment (or of
- * {@code --deployment}) with {@code --input}. {@code --stream} shows its events live, {@code --wait}
+ * {@code --deployment}, or inside {@code --thread}) with {@code --input}. {@code --stream} shows its events live, {@code --wait}
  * waits quietly; both print the output and exit with the run's outcome.
  */
 @Command(name = "invoke", sortOptions = false,
@@ -37,6 +38,10 @@ public final class InvokeCommand implements Callable<Integer> {
     @Option(names = {"-d", "--deployment"}, paramLabel = "DEPLOYMENT_ID", description = "Run this deployment instead of the project's current one")
     private String deployment;
 
+    @Option(names = {"-t", "--thread"}, paramLabel = "THREAD_ID",
+            description = "Run inside this thread (its deployment, its values); refused while another run of it is not finished")
+    private String thread;
+
     @Option(names = {"-s", "--stream"}, description = "Print the run's events as they happen, then its output")
     private boolean stream;
 
@@ -56,7 +61,13 @@ public final class InvokeCommand implements Callable<Integer> {
     public Integer call() {
         ObjectNode body = Json.object();
         ObjectNode parsedInput = RunInput.parse(input, cli.context().workingDir(), cli.context().in());
-        if (deployment != null) {
+        String path = "/v1/runs";
+        if (thread != null) {
+            if (project != null || deployment != null) {
+                throw new CliException("--thread runs the thread's own deployment: give no --project or --deployment with it");
+            }
+            path = "/v1/threads/" + ApiClient.encode(thread) + "/runs";
+        } else if (deployment != null) {
             if (project != null) {
                 throw new CliException("give either --deployment or --project, not both");
             }
@@ -66,7 +77,7 @@ public final class InvokeCommand implements Callable<Integer> {
             body.put("project", choice.name());
         }
         body.set("input", parsedInput);
-        JsonNode run = cli.api().post("/v1/runs", body);
+        JsonNode run = cli.api().post(path, body);
         String runId = Json.text(run, "id");
         if (!stream && !await) {
             if (json) {

@@ -12,7 +12,7 @@ import java.util.function.Consumer;
  * Follows a run to its end over its event stream ({@code GET /v1/runs/{id}/events}, SSE) and returns
  * the finished run. Should the stream end early (a server restart), it polls the run instead.
  */
-final class RunFollower {
+public final class RunFollower {
     static final Set<String> TERMINAL_STATUSES = Set.of("succeeded", "failed", "canceled");
     private static final long POLL_MILLIS = 1000;
 
@@ -20,7 +20,7 @@ final class RunFollower {
     }
 
     /** Hands every event to {@code onEvent} as it arrives; returns the run once it is terminal. */
-    static JsonNode follow(ApiClient api, String runId, Consumer<ServerSentEvent> onEvent) {
+    public static JsonNode follow(ApiClient api, String runId, Consumer<ServerSentEvent> onEvent) {
         String path = "/v1/runs/" + ApiClient.encode(runId);
         api.events(path + "/events", event -> {
             onEvent.accept(event);

@@ -5,11 +5,11 @@ import dev.crewship.cli.api.Json;
 import java.io.PrintStream;
 
 /** How a run's output is printed: text as it is, any other JSON indented. */
-final class RunPrinter {
+public final class RunPrinter {
     private RunPrinter() {
     }
 
-    static void printOutput(PrintStream out, JsonNode output) {
+    public static void printOutput(PrintStream out, JsonNode output) {
         if (output == null || output.isNull() || output.isMissingNode()) {
             return;
         }

@@ -10,6 +10,8 @@ import io.javalin.http.Header;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.MethodNotAllowedResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,13 +31,18 @@ public final class Problems {
     }
 
     public static void register(RoutesConfig routes) {
-        routes.exception(CrewshipException.class, (e, ctx) -> respond(ctx, e.type(), e.getMessage()));
+        routes.exception(CrewshipException.class, (e, ctx) -> respond(ctx, e.type(), e.getMessage(), e.extensions()));
         routes.exception(HttpResponseException.class, Problems::javalin);
         routes.exception(Exception.class, Problems::unexpected);
     }
 
     /** Writes a problem answer; the request's status becomes the type's status. */
     public static void respond(Context ctx, ProblemType type, String detail) {
+        respond(ctx, type, detail, Map.of());
+    }
+
+    /** A problem answer with extension members (sorted by name, after the standard ones). */
+    public static void respond(Context ctx, ProblemType type, String detail, Map<String, String> extensions) {
         if (ctx.res().isCommitted()) {
             // A stream was already under way (SSE, a download): the status line is sent, nothing more can be said.
             log.debug("request {} failed after its response began: {}", RequestIds.of(ctx), detail);
@@ -46,6 +53,7 @@ public final class Problems {
                 .put("title", type.title())
                 .put("status", type.status())
                 .put("detail", detail);
+        new TreeMap<>(extensions).forEach(body::put);
         if (type == ProblemType.UNAUTHORIZED) {
             ctx.header(Header.WWW_AUTHENTICATE, "Bearer realm=\"crewship\"");
         }

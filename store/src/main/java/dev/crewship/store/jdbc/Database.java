@@ -33,6 +33,16 @@ final class Database {
         return dialect.lockAndSkipClause();
     }
 
+    /** See {@link JdbcDialect#jsonTextField}. */
+    String jsonTextField(String column, String parameter) {
+        return dialect.jsonTextField(column, parameter);
+    }
+
+    /** See {@link JdbcDialect#jsonFieldKey}. */
+    Object jsonFieldKey(String key) {
+        return dialect.jsonFieldKey(key);
+    }
+
     /** Which constraint (if any) made {@code failure} happen. */
     JdbcDialect.Violation violationOf(RuntimeException failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {

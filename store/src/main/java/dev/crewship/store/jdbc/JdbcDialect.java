@@ -45,6 +45,17 @@ interface JdbcDialect {
         return "";
     }
 
+    /**
+     * An SQL expression for the text of the top-level field of the JSON object in {@code column}
+     * whose key is bound to {@code :parameter} as {@link #jsonFieldKey(String)}; null when absent.
+     */
+    String jsonTextField(String column, String parameter);
+
+    /** The value to bind for a {@link #jsonTextField} key. */
+    default Object jsonFieldKey(String key) {
+        return key;
+    }
+
     /** Runs {@code work} in one write transaction. */
     default <T> T inWriteTransaction(Jdbi jdbi, HandleCallback<T, RuntimeException> work) {
         return jdbi.inTransaction(work);

@@ -42,7 +42,7 @@ import org.jdbi.v3.core.statement.StatementContext;
  * lock, SQLite single writer), so event numbers have no gaps and a terminal run never changes.
  */
 final class JdbcRunStore implements RunStore {
-    private static final String COLUMNS = "id, project_id, deployment_id, thread_id, status, input, output, error,"
+    static final String COLUMNS = "id, project_id, deployment_id, thread_id, status, input, output, error,"
             + " idempotency_key, owner, created_at, started_at, finished_at";
     private static final String UNFINISHED = "status IN ('pending', 'running')";
     private static final String INSERT_EVENT =
@@ -56,29 +56,12 @@ final class JdbcRunStore implements RunStore {
 
     @Override
     public Run create(Run run) {
-        if (run.status() != RunStatus.PENDING) {
-            throw new IllegalArgumentException("a new run must be pending, not " + run.status().wire());
-        }
-        Run stored = new Run(run.id(), run.projectId(), run.deploymentId(), run.threadId(), run.status(), run.input(), run.output(),
-                run.error(), run.idempotencyKey(), run.owner(), EpochMillis.truncate(run.createdAt()),
-                EpochMillis.truncate(run.startedAt()), EpochMillis.truncate(run.finishedAt()));
+        Run stored = stored(run);
         try {
-            db.write(h -> h.createUpdate("INSERT INTO runs (" + COLUMNS + ") VALUES (:id, :projectId, :deploymentId, :threadId,"
-                            + " :status, :input, :output, :error, :idempotencyKey, :owner, :createdAt, :startedAt, :finishedAt)")
-                    .bind("id", stored.id())
-                    .bind("projectId", stored.projectId())
-                    .bind("deploymentId", stored.deploymentId())
-                    .bind("threadId", stored.threadId())
-                    .bind("status", stored.status().wire())
-                    .bind("input", JsonColumns.write(stored.input()))
-                    .bind("output", JsonColumns.write(stored.output()))
-                    .bind("error", writeError(stored.error()))
-                    .bind("idempotencyKey", stored.idempotencyKey())
-                    .bind("owner", stored.owner())
-                    .bind("createdAt", EpochMillis.of(stored.createdAt()))
-                    .bind("startedAt", EpochMillis.of(stored.startedAt()))
-                    .bind("finishedAt", EpochMillis.of(stored.finishedAt()))
-                    .execute());
+            db.write(h -> {
+                insert(h, stored);
+                return null;
+            });
         } catch (RuntimeException e) {
             throw switch (db.violationOf(e)) {
                 case UNIQUE -> CrewshipException.conflict(run.idempotencyKey() == null
@@ -90,6 +73,36 @@ final class JdbcRunStore implements RunStore {
             };
         }
         return stored;
+    }
+
+    /** The run as it reads back from the database (times cut to milliseconds); it must be pending. */
+    static Run stored(Run run) {
+        if (run.status() != RunStatus.PENDING) {
+            throw new IllegalArgumentException("a new run must be pending, not " + run.status().wire());
+        }
+        return new Run(run.id(), run.projectId(), run.deploymentId(), run.threadId(), run.status(), run.input(), run.output(),
+                run.error(), run.idempotencyKey(), run.owner(), EpochMillis.truncate(run.createdAt()),
+                EpochMillis.truncate(run.startedAt()), EpochMillis.truncate(run.finishedAt()));
+    }
+
+    /** Inserts a run row; shared with the thread store, which inserts a thread's runs in its claim transaction. */
+    static void insert(Handle h, Run stored) {
+        h.createUpdate("INSERT INTO runs (" + COLUMNS + ") VALUES (:id, :projectId, :deploymentId, :threadId,"
+                        + " :status, :input, :output, :error, :idempotencyKey, :owner, :createdAt, :startedAt, :finishedAt)")
+                .bind("id", stored.id())
+                .bind("projectId", stored.projectId())
+                .bind("deploymentId", stored.deploymentId())
+                .bind("threadId", stored.threadId())
+                .bind("status", stored.status().wire())
+                .bind("input", JsonColumns.write(stored.input()))
+                .bind("output", JsonColumns.write(stored.output()))
+                .bind("error", writeError(stored.error()))
+                .bind("idempotencyKey", stored.idempotencyKey())
+                .bind("owner", stored.owner())
+                .bind("createdAt", EpochMillis.of(stored.createdAt()))
+                .bind("startedAt", EpochMillis.of(stored.startedAt()))
+                .bind("finishedAt", EpochMillis.of(stored.finishedAt()))
+                .execute();
     }
 
     @Override
@@ -144,7 +157,10 @@ final class JdbcRunStore implements RunStore {
         }
         // The picked ids are materialized once: a locking subquery inlined into the UPDATE could be
         // re-run by the planner and pick (and claim) more than the limit.
+        // A thread's run waits while it is queued behind another run of its thread: only the
+        // thread's active run may start.
         String claim = "WITH picked AS MATERIALIZED (SELECT id FROM runs WHERE status = 'pending'"
+                + " AND (thread_id IS NULL OR EXISTS (SELECT 1 FROM threads t WHERE t.active_run_id = runs.id))"
                 + " ORDER BY created_at, id LIMIT :limit" + db.lockAndSkipClause() + ")"
                 + " UPDATE runs SET status = 'running', owner = :owner, started_at = :at, last_event_seq = last_event_seq + 1"
                 + " WHERE status = 'pending' AND id IN (SELECT id FROM picked)"
@@ -214,6 +230,9 @@ final class JdbcRunStore implements RunStore {
                 return Optional.empty();
             }
             insertArtifacts(h, runId, completion);
+            if (finished.get().run().threadId() != null) {
+                JdbcThreadStore.release(h, finished.get().run(), completion);
+            }
             long firstSeq = finished.get().lastSeq() - events.size() + 1;
             Instant at = EpochMillis.truncate(completion.at());
             PreparedBatch batch = h.prepareBatch(INSERT_EVENT);
@@ -337,7 +356,7 @@ final class JdbcRunStore implements RunStore {
         return data == null ? JsonColumns.object() : data;
     }
 
-    private static String writeError(RunError error) {
+    static String writeError(RunError error) {
         if (error == null) {
             return null;
         }
@@ -360,7 +379,7 @@ final class JdbcRunStore implements RunStore {
         return new Sequenced(map(rs, ctx), rs.getLong("last_event_seq"));
     }
 
-    private static Run map(ResultSet rs, StatementContext ctx) throws SQLException {
+    static Run map(ResultSet rs, StatementContext ctx) throws SQLException {
         return new Run(
                 rs.getString("id"),
                 rs.getString("project_id"),

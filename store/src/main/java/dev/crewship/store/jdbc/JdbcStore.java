@@ -9,6 +9,7 @@ import dev.crewship.env.EnvVarStore;
 import dev.crewship.project.ProjectStore;
 import dev.crewship.run.RunStore;
 import dev.crewship.store.Store;
+import dev.crewship.thread.ThreadStore;
 import org.flywaydb.core.Flyway;
 
 /**
@@ -27,6 +28,7 @@ public final class JdbcStore implements Store {
     private final ProjectStore projects;
     private final DeploymentStore deployments;
     private final RunStore runs;
+    private final ThreadStore threads;
     private final ArtifactIndex artifacts;
     private final ApiKeyStore apiKeys;
     private final EnvVarStore envVars;
@@ -37,6 +39,7 @@ public final class JdbcStore implements Store {
         this.projects = new JdbcProjectStore(db);
         this.deployments = new JdbcDeploymentStore(db);
         this.runs = new JdbcRunStore(db);
+        this.threads = new JdbcThreadStore(db);
         this.artifacts = new JdbcArtifactIndex(db);
         this.apiKeys = new JdbcApiKeyStore(db);
         this.envVars = new JdbcEnvVarStore(db);
@@ -82,6 +85,11 @@ public final class JdbcStore implements Store {
     @Override
     public RunStore runs() {
         return runs;
+    }
+
+    @Override
+    public ThreadStore threads() {
+        return threads;
     }
 
     @Override

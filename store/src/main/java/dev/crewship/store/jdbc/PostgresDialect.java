@@ -22,6 +22,11 @@ final class PostgresDialect implements JdbcDialect {
     }
 
     @Override
+    public String jsonTextField(String column, String parameter) {
+        return "(CAST(" + column + " AS jsonb) ->> :" + parameter + ")";
+    }
+
+    @Override
     public String lockAndSkipClause() {
         return " FOR UPDATE SKIP LOCKED";
     }

@@ -43,6 +43,17 @@ final class SqliteDialect implements JdbcDialect {
     }
 
     @Override
+    public String jsonTextField(String column, String parameter) {
+        return "json_extract(" + column + ", :" + parameter + ")";
+    }
+
+    /** A JSON path naming one top-level key, quoted so that any character of the key is taken literally. */
+    @Override
+    public Object jsonFieldKey(String key) {
+        return "$.\"" + key.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
+    @Override
     public <T> T inWriteTransaction(Jdbi jdbi, HandleCallback<T, RuntimeException> work) {
         writeLock.lock();
         try {

@@ -20,6 +20,7 @@ class PostgresStoreTest extends StoreContract {
     static Path folder;
 
     private static PostgresServer server;
+    private String url;
 
     @BeforeAll
     static void startServer() throws Exception {
@@ -36,10 +37,16 @@ class PostgresStoreTest extends StoreContract {
     @Override
     protected Store newStore() {
         try {
-            return JdbcStore.open(server.newEmptySchema());
+            url = server.newEmptySchema();
+            return JdbcStore.open(url);
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    @Override
+    protected Store openSameDatabase() {
+        return JdbcStore.open(url);
     }
 
     @Test

@@ -12,6 +12,15 @@ class SqliteStoreTest extends StoreContract {
 
     @Override
     protected Store newStore() {
-        return JdbcStore.open("jdbc:sqlite:" + dir.resolve("crewship.db"));
+        return JdbcStore.open(url());
+    }
+
+    @Override
+    protected Store openSameDatabase() {
+        return JdbcStore.open(url());
+    }
+
+    private String url() {
+        return "jdbc:sqlite:" + dir.resolve("crewship.db");
     }
 }
