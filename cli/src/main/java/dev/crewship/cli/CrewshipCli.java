@@ -25,6 +25,8 @@ public final class CrewshipCli {
         CrewshipCommand root = new CrewshipCommand(context);
         CommandLine commandLine = new CommandLine(root, new CommandFactory(root));
         addSubcommands(commandLine, args);
+        // '@file' arguments are the CLI's own (--input @input.json), not picocli's argument files.
+        commandLine.setExpandAtFiles(false);
         commandLine.setOut(new PrintWriter(context.out(), true));
         commandLine.setErr(new PrintWriter(context.err(), true));
         commandLine.setColorScheme(CommandLine.Help.defaultColorScheme(
