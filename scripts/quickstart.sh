@@ -15,6 +15,8 @@ set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 
 work=$(mktemp -d /tmp/crewship-quickstart-XXXXXX)
+# The sandboxed runs' uids must traverse every folder above the data dir (mktemp makes it 0700).
+chmod 755 "$work"
 clone="$work/crewship"
 export CREWSHIP_DATA_DIR="$work/data"
 CREWSHIP_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
