@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code crewship projects list | create | delete}. */
-@Command(name = "projects", description = "List, create and delete projects (creating and deleting needs an admin key).")
+@Command(name = "projects", addMethodSubcommands = false, description = "List, create and delete projects (creating and deleting needs an admin key).")
 public final class ProjectsCommand {
     private final CrewshipCommand cli;
 
