@@ -4,7 +4,9 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
+import time
 
 import pytest
 
@@ -41,6 +43,15 @@ class Cli:
         if check:
             assert p.returncode == 0, f"crewship {' '.join(args)} exited {p.returncode}\n{p.stdout}\n{p.stderr}"
         return p
+
+
+def wait_status(server, run_id, status, timeout=120):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if server.json("GET", f"/v1/runs/{run_id}")[1]["status"] == status:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"run {run_id} never became {status}")
 
 
 @pytest.fixture
@@ -182,6 +193,25 @@ def test_invoke_input_from_file_and_a_failing_run_exits_non_zero(server, cli, tm
     assert event_types(p.stdout)[-1] == "run.failed"
     errors = [line for line in p.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "ValueError" in errors[0] and "no luck" in errors[0], p.stderr
+
+
+def test_ctrl_c_while_following_a_run_cancels_it_without_a_terminal(server, cli, probe, tmp_path):
+    proc = subprocess.Popen([CLI, "invoke", "--deployment", probe, "--input", '{"action": "echo", "sleep": 120}', "--stream"],
+                            cwd=tmp_path, env=cli.env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        started = proc.stderr.readline()
+        run_id = RUN_ID.search(started).group(0)
+        wait_status(server, run_id, "running")
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, (stdout, stderr)
+    assert f"Canceling run {run_id}" in stderr
+    assert event_types(stdout)[-1] == "run.canceled"
+    assert server.json("GET", f"/v1/runs/{run_id}")[1]["status"] == "canceled"
 
 
 # ---- bad input ----
