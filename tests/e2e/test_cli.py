@@ -174,6 +174,9 @@ def test_init_deploy_invoke_artifacts_env_redeploy_and_rollback(server, cli, tmp
     assert json.loads(cli("runs", "get", run_id, "--json", cwd=crew).stdout)["status"] == "succeeded"
     p = cli("runs", "events", run_id, cwd=crew)
     assert event_types(p.stdout) == [e["type"] for e in events]
+    p = cli("projects", "usage", cwd=crew)
+    assert re.search(r"^succeeded\s+4$", p.stdout, re.MULTILINE) and re.search(r"^total\s+4$", p.stdout, re.MULTILINE), p.stdout
+    assert json.loads(cli("projects", "usage", project, "--json", cwd=tmp_path).stdout)["runs"]["succeeded"] == 4
 
 
 def test_invoke_input_from_file_and_a_failing_run_exits_non_zero(server, cli, tmp_path):
@@ -193,6 +196,20 @@ def test_invoke_input_from_file_and_a_failing_run_exits_non_zero(server, cli, tm
     assert event_types(p.stdout)[-1] == "run.failed"
     errors = [line for line in p.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "ValueError" in errors[0] and "no luck" in errors[0], p.stderr
+
+
+def test_a_failed_build_shows_its_log_exits_non_zero_and_keeps_the_current_deployment(server, cli, tmp_path):
+    crew = tmp_path / "cli-build"
+    shutil.copytree(os.path.join(ROOT, "examples", "hello"), crew, ignore=shutil.ignore_patterns("__pycache__"))
+    good = DEP_ID.search(cli("deploy", cwd=crew).stdout.splitlines()[-1]).group(0)
+    (crew / "requirements.txt").write_text("this is not a requirement !!\n")
+    p = cli("deploy", cwd=crew, check=False)
+    assert p.returncode == 1
+    failed = DEP_ID.search(p.stderr.splitlines()[-1]).group(0)
+    assert p.stderr.splitlines()[-1].startswith(f"error: deployment {failed} failed to build")
+    code, stored_log, _ = server.request("GET", f"/v1/deployments/{failed}/logs")
+    assert build_log_lines(p.stdout) == stored_log.decode().splitlines() and "this is not a requirement" in p.stdout
+    assert server.json("GET", "/v1/projects/cli-build")[1]["current_deployment_id"] == good
 
 
 def test_ctrl_c_while_following_a_run_cancels_it_without_a_terminal(server, cli, probe, tmp_path):
@@ -267,6 +284,7 @@ def test_bad_input_prints_one_clear_line_exits_non_zero_and_changes_nothing(serv
         (crew, ["env", "unset", "NOT_SET_ANYWHERE"], {}, "NOT_SET_ANYWHERE"),
         (crew, ["keys", "revoke", "key_doesnotexist"], {}, "key_doesnotexist"),
         (crew, ["projects", "delete", "no-such-project", "--yes"], {}, "no-such-project"),
+        (crew, ["projects", "usage", "no-such-project"], {}, "no-such-project"),
         # invalid --input: refused before anything is sent
         (crew, ["invoke", "--input", '{"topic": '], {}, "--input is not valid JSON"),
         (crew, ["invoke", "--input", "{bad json}"], {}, "--input is not valid JSON"),
