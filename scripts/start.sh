@@ -3,6 +3,7 @@
 # (SQLite store and artifacts in the data dir, bubblewrap sandboxes) in the background.
 #   CREWSHIP_DATA_DIR  where everything is kept (default /var/lib/crewship as root, else ~/.local/share/crewship)
 #   CREWSHIP_PORT      HTTP port on 127.0.0.1 (default 8080)
+# The first start also logs the CLI in to it (`crewship login`), unless the CLI has a login already.
 # Stop it with scripts/stop.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,16 +32,28 @@ else
   curl -fsS "$URL/health" >/dev/null || { echo "error: the server did not become ready; see $DATA/server.log" >&2; exit 1; }
 fi
 
+# Log the CLI of this machine in to the server (as `crewship login` does), unless it already has a login:
+# then `crewship` commands need no URL or key. An existing login is left alone, never overwritten.
+login_file="${XDG_CONFIG_HOME:-$HOME/.config}/crewship/config.toml"
+if [ -f "$login_file" ]; then
+  login_note="The CLI keeps its existing login ($login_file). To use this server instead:
+  crewship login --url $URL < $DATA/admin-key"
+else
+  env -u CREWSHIP_URL -u CREWSHIP_API_KEY bin/crewship login --url "$URL" <"$DATA/admin-key" >/dev/null
+  login_note="The crewship CLI is logged in to it with that key (saved in $login_file, mode 600)."
+fi
+
 cat <<MSG
 
 Crewship is running at $URL. The admin API key is in $DATA/admin-key (keep it secret).
-Deploy and invoke the example crew:
+$login_note
 
-  export CREWSHIP_URL=$URL
-  export CREWSHIP_API_KEY=\$(cat $DATA/admin-key)
+Deploy and invoke the example crew (README.md, Quickstart):
+
+  export PATH="$PWD/bin:\$PATH"
   cd examples/hello
-  ../../bin/crewship deploy --project hello
-  ../../bin/crewship invoke --project hello --input '{"topic": "AI agents"}' --stream
+  crewship deploy
+  crewship invoke --input '{"topic": "AI agents"}' --stream
 
 Stop the server with: scripts/stop.sh
 MSG

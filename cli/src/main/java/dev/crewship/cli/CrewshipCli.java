@@ -2,7 +2,12 @@ package dev.crewship.cli;
 
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
 /**
  * Entry point of the distribution jar ({@code bin/crewship}). Every failure ends as one
@@ -23,8 +28,11 @@ public final class CrewshipCli {
     /** Runs one command line and returns its exit code. */
     public static int run(String[] args, CliContext context) {
         CrewshipCommand root = new CrewshipCommand(context);
-        CommandLine commandLine = new CommandLine(root, new CommandFactory(root));
-        addSubcommands(commandLine, args);
+        CommandFactory factory = new CommandFactory(root);
+        CommandLine commandLine = new CommandLine(root, factory);
+        addSubcommands(commandLine, factory, args);
+        // '@file' arguments are the CLI's own (--input @input.json), not picocli's argument files.
+        commandLine.setExpandAtFiles(false);
         commandLine.setOut(new PrintWriter(context.out(), true));
         commandLine.setErr(new PrintWriter(context.err(), true));
         commandLine.setColorScheme(CommandLine.Help.defaultColorScheme(
@@ -40,30 +48,63 @@ public final class CrewshipCli {
     }
 
     /**
-     * Registers only the subcommand the arguments name, or all of them when none is named (help, or a
-     * typo to suggest corrections for). Building picocli's model of a command costs reflection on
-     * every class it touches, a large share of the CLI's start-up.
+     * Registers only what the arguments name: the subcommand and, of a command group such as
+     * {@code runs}, only the named command ({@code list}); all of them when none or an unknown one is
+     * named (help, or a typo to suggest corrections for). {@code --version} alone registers none.
+     * Building picocli's model of a command costs reflection on every class, method and parameter it
+     * touches: most of the CLI's start-up when every command is built.
      */
-    private static void addSubcommands(CommandLine commandLine, String[] args) {
-        String requested = requestedSubcommand(args);
+    private static void addSubcommands(CommandLine commandLine, CommandLine.IFactory factory, String[] args) {
+        List<String> words = words(args);
+        String requested = words.isEmpty() || !CrewshipCommand.SUBCOMMANDS.containsKey(words.getFirst()) ? null : words.getFirst();
+        if (requested == null && versionOnly(args)) {
+            return;
+        }
         CrewshipCommand.SUBCOMMANDS.forEach((name, type) -> {
             if (requested == null || requested.equals(name)) {
-                commandLine.addSubcommand(name, type);
+                commandLine.addSubcommand(name, command(type, factory, requested == null || words.size() < 2 ? null : words.get(1)));
             }
         });
     }
 
-    /** The first argument that is neither an option nor the value of {@code --url}/{@code --api-key}, if it names a subcommand. */
-    static String requestedSubcommand(String[] args) {
+    /**
+     * The command of {@code type}; for a group of {@code @Command} methods with
+     * {@code addMethodSubcommands = false}, with only the method named {@code child}, or all when it names none.
+     */
+    private static CommandLine command(Class<?> type, CommandLine.IFactory factory, String child) {
+        CommandLine command = new CommandLine(type, factory);
+        if (!command.getSubcommands().isEmpty()) {
+            return command;
+        }
+        List<Method> methods = CommandLine.getCommandMethods(type, null);
+        boolean known = methods.stream().anyMatch(method -> method.getAnnotation(Command.class).name().equals(child));
+        for (Method method : methods) {
+            String name = method.getAnnotation(Command.class).name();
+            if (!known || name.equals(child)) {
+                command.addSubcommand(name, new CommandLine(method, factory));
+            }
+        }
+        return command;
+    }
+
+    /** The arguments that are neither options nor the value of {@code --url}/{@code --api-key}, in order. */
+    static List<String> words(String[] args) {
+        List<String> words = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (arg.equals("--url") || arg.equals("--api-key")) {
                 i++;
             } else if (!arg.startsWith("-")) {
-                return CrewshipCommand.SUBCOMMANDS.containsKey(arg) ? arg : null;
+                words.add(arg);
             }
         }
-        return null;
+        return words;
+    }
+
+    /** {@code crewship --version} (or {@code -V}) without a command or help: nothing else is needed to answer. */
+    private static boolean versionOnly(String[] args) {
+        List<String> list = Arrays.asList(args);
+        return (list.contains("--version") || list.contains("-V")) && !list.contains("--help") && !list.contains("-h");
     }
 
     private static int usageError(CommandLine.ParameterException e, CliContext context) {

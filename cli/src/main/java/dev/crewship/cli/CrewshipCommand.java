@@ -42,9 +42,13 @@ import picocli.CommandLine.Spec;
         versionProvider = CrewshipVersion.class, sortOptions = false, usageHelpAutoWidth = true,
         description = "Deploy CrewAI crews to a Crewship server and run them.",
         footer = {"", "The server and key come from --url/--api-key, else CREWSHIP_URL/CREWSHIP_API_KEY, else 'crewship login'.",
-                "Docs: docs/cli.md, docs/api.md, docs/crewship-toml.md."})
+                "Docs: README.md (The CLI), docs/api.md, docs/crewship-toml.md."})
 public final class CrewshipCommand implements Runnable, AutoCloseable {
-    /** The subcommands by name, in the order help lists them. */
+    /**
+     * The subcommands by name, in the order help lists them. A group of {@code @Command} methods
+     * ({@code runs list|get|…}) declares {@code addMethodSubcommands = false}: {@link CrewshipCli}
+     * then builds only the method a command line names, which saves most of the start-up.
+     */
     static final Map<String, Class<?>> SUBCOMMANDS = subcommands(InitCommand.class, DeployCommand.class, DeploymentsCommand.class,
             InvokeCommand.class, RunsCommand.class, ThreadsCommand.class, ChatCommand.class, EnvCommand.class, ProjectsCommand.class, KeysCommand.class,
             LoginCommand.class, ServerCommand.class);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -54,6 +55,17 @@ class CliErrorsTest {
         assertThat(result.exitCode()).isEqualTo(1);
         assertThat(result.err().lines()).hasSize(1);
         assertThat(result.err()).startsWith("error: --input is not valid JSON").contains("nothing was sent");
+    }
+
+    @Test
+    void anInputFileIsReadByInvokeNotExpandedIntoArguments() throws IOException {
+        Files.writeString(dir.resolve("input.json"), "{\"topic\": ");
+
+        CliRunner.Result result = run(Map.of("CREWSHIP_URL", "http://127.0.0.1:" + closedPort(), "CREWSHIP_API_KEY", "csk_x"),
+                "invoke", "--project", "p1x", "--input", "@input.json");
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.err()).startsWith("error: input.json is not valid JSON").contains("nothing was sent");
     }
 
     @Test

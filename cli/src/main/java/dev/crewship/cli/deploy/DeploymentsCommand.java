@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code crewship deployments list | get | logs}. */
-@Command(name = "deployments", description = "List and inspect a project's deployments.")
+@Command(name = "deployments", addMethodSubcommands = false, description = "List and inspect a project's deployments.")
 public final class DeploymentsCommand {
     private final CrewshipCommand cli;
 

@@ -21,7 +21,7 @@ import picocli.CommandLine.Parameters;
  * {@code crewship env set | list | unset}: a project's environment variables (its secrets). Values go
  * to the server and are never printed back; {@code list} shows names only.
  */
-@Command(name = "env", description = "Set, list and remove a project's environment variables (secrets).")
+@Command(name = "env", addMethodSubcommands = false, description = "Set, list and remove a project's environment variables (secrets).")
 public final class EnvCommand {
     /** The API's rule for variable names (docs/api.md); checked here too so nothing half-valid is sent. */
     static final Pattern NAME = Pattern.compile("^[A-Za-z_][A-Za-z0-9_]{0,127}$");

@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code crewship keys create | list | revoke}: API keys. A key's secret is shown once, when it is created. */
-@Command(name = "keys", description = "Create, list and revoke API keys.")
+@Command(name = "keys", addMethodSubcommands = false, description = "Create, list and revoke API keys.")
 public final class KeysCommand {
     private final CrewshipCommand cli;
 

@@ -12,8 +12,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code crewship projects list | create | delete}. */
-@Command(name = "projects", description = "List, create and delete projects (creating and deleting needs an admin key).")
+/** {@code crewship projects list | usage | create | delete}. */
+@Command(name = "projects", addMethodSubcommands = false,
+        description = "List, create and delete projects (creating and deleting needs an admin key); show their usage.")
 public final class ProjectsCommand {
     private final CrewshipCommand cli;
 
@@ -36,6 +37,25 @@ public final class ProjectsCommand {
         list.path("data").forEach(project -> table.row(Json.text(project, "name"), Json.text(project, "id"),
                 Json.text(project, "current_deployment_id"), Formats.timestamp(Json.text(project, "created_at"))));
         cli.out().print(table.render(cli.outAnsi()));
+    }
+
+    @Command(name = "usage", description = "Show a project's runs by status and the run time they used.")
+    void usage(@Parameters(index = "0", arity = "0..1", paramLabel = "NAME",
+                       description = "The project (default: $CREWSHIP_PROJECT, else the crew folder's name)") String name,
+               @Option(names = "--json", description = "Print the API's JSON") boolean json) {
+        ProjectChoice choice = cli.project(name);
+        JsonNode usage = cli.api().get("/v1/projects/" + ApiClient.encode(choice.name()) + "/usage");
+        if (json) {
+            cli.printJson(usage);
+            return;
+        }
+        JsonNode runs = usage.path("runs");
+        Table table = Table.withHeaders("RUNS", "COUNT");
+        for (String status : new String[] {"pending", "running", "succeeded", "failed", "canceled", "total"}) {
+            table.row(status, String.valueOf(runs.path(status).asLong()));
+        }
+        cli.out().print(table.render(cli.outAnsi()));
+        cli.out().println("Run time of finished runs: " + Formats.duration(Math.round(usage.path("run_seconds").asDouble() * 1000)));
     }
 
     @Command(name = "create", description = "Create a project.")

@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code crewship runs list | get | events | cancel | artifacts | download}. */
-@Command(name = "runs", description = "List, inspect and cancel runs; list and download their artifacts.")
+@Command(name = "runs", addMethodSubcommands = false, description = "List, inspect and cancel runs; list and download their artifacts.")
 public final class RunsCommand {
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
 
