@@ -23,7 +23,7 @@ def run(stdin):
     try:
         spec = read_spec(stdin)
         app_dir = os.environ.get("CREWSHIP_APP_DIR", "/app")
-        _prepare_environment()
+        prepare_environment()
         prepare_path(app_dir)
         crew = load(spec.entrypoint, app_dir)
         output = crew(spec.input)
@@ -37,7 +37,7 @@ def run(stdin):
         return _error_line(exc), 1
 
 
-def _prepare_environment():
+def prepare_environment():
     for name, value in QUIET_CREWAI.items():
         os.environ.setdefault(name, value)
     artifacts = os.environ.setdefault("CREWSHIP_ARTIFACTS_DIR", sdk.DEFAULT_ARTIFACTS_DIR)
