@@ -178,12 +178,16 @@ class Channel:
         self._in_forked_child = False
 
     @classmethod
-    def open(cls):
-        """Swaps the descriptors (see the module doc). Call once, before importing user code."""
+    def open(cls, protocol_fd=None):
+        """Swaps the descriptors (see the module doc). Call once, before importing user code.
+        ``protocol_fd``: the protocol channel when it is not stdout (a warm run's socket)."""
         global _current
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
-        writer = ProtocolWriter(os.dup(1))
+        if protocol_fd is None:
+            protocol_fd = os.dup(1)
+        os.set_inheritable(protocol_fd, False)
+        writer = ProtocolWriter(protocol_fd)
         pumps = []
         for fd, name in ((1, "stdout"), (2, "stderr")):
             read_end, write_end = os.pipe()

@@ -23,7 +23,7 @@ def run(stdin):
     try:
         spec = read_spec(stdin)
         app_dir = os.environ.get("CREWSHIP_APP_DIR", "/app")
-        _prepare_environment()
+        prepare_environment()
         prepare_path(app_dir)
         thread = thread_state.ThreadState.begin(spec.values)
         crew = load(spec.entrypoint, app_dir, on_flow=thread.attach_flow)
@@ -38,7 +38,8 @@ def run(stdin):
         return _error_line(exc), 1
 
 
-def _prepare_environment():
+def prepare_environment():
+    """The variables every run gets unless its project set them (also set by a warm parent before its import)."""
     for name, value in QUIET_CREWAI.items():
         os.environ.setdefault(name, value)
     artifacts = os.environ.setdefault("CREWSHIP_ARTIFACTS_DIR", sdk.DEFAULT_ARTIFACTS_DIR)

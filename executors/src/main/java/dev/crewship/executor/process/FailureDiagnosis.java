@@ -62,7 +62,7 @@ final class FailureDiagnosis {
         }
         if (droppedOversizedMessage) {
             return RunError.of(CREW_CRASHED, "the crew's result was larger than the protocol allows ("
-                    + CrewProcess.MAX_PROTOCOL_LINE_BYTES / (1024 * 1024) + " MiB) and was dropped; return less, write large data to /app/artifacts");
+                    + ProtocolStream.MAX_LINE_BYTES / (1024 * 1024) + " MiB) and was dropped; return less, write large data to /app/artifacts");
         }
         if (exitStatus > 128 && exitStatus <= 128 + 64) {
             int signal = exitStatus - 128;

@@ -72,6 +72,9 @@ public final class ProcessExecutor implements Executor, AutoCloseable {
     private final Map<String, RunningCrew> running = new ConcurrentHashMap<>();
     private final ExecutorService launcher = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("crewship-crew-launcher").daemon().factory());
+    /** Null when runs always start cold (unsandboxed, or warm starts switched off). */
+    private final WarmPool warm;
+    private final java.util.concurrent.atomic.AtomicLong warmRuns = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * @throws IllegalStateException when the sandbox mode is BUBBLEWRAP and bubblewrap is missing
@@ -87,10 +90,14 @@ public final class ProcessExecutor implements Executor, AutoCloseable {
         } else {
             String version = BubblewrapProbe.version()
                     .orElseThrow(() -> new IllegalStateException("bubblewrap is not installed (" + SandboxCommand.BWRAP + ")"));
-            this.description = uids != null
-                    ? "process (" + version + ", one host uid per run from " + uids.describe() + ")"
-                    : "process (" + version + ", sandboxes run as the server's uid " + server.uid() + ")";
+            this.description = (uids != null
+                    ? "process (" + version + ", one host uid per run from " + uids.describe()
+                    : "process (" + version + ", sandboxes run as the server's uid " + server.uid())
+                    + (config.warmStarts().enabled() ? ", warm starts)" : ")");
         }
+        this.warm = sandboxed && config.warmStarts().enabled()
+                ? new WarmPool(config.warmStarts(), this::startWarmParent, this::warmParentStopped)
+                : null;
     }
 
     @Override
@@ -103,6 +110,12 @@ public final class ProcessExecutor implements Executor, AutoCloseable {
             Optional<RunError> problem = preflight(request);
             if (problem.isPresent()) {
                 return ExecutionResult.failed(problem.get());
+            }
+            if (warm != null) {
+                Optional<ExecutionResult> warmResult = executeWarm(request, sink, crew);
+                if (warmResult.isPresent()) {
+                    return warmResult.get();
+                }
             }
             if (uids == null) {
                 return executeAs(request, sink, crew, OptionalInt.empty());
@@ -133,11 +146,82 @@ public final class ProcessExecutor implements Executor, AutoCloseable {
         return description;
     }
 
-    /** Kills every run still executing here and stops the launcher thread. */
+    /** Kills every run still executing here, stops the warm parents and the launcher thread. */
     @Override
     public void close() {
         running.values().forEach(RunningCrew::requestKill);
+        if (warm != null) {
+            warm.close();
+        }
         launcher.shutdown();
+    }
+
+    /** Runs executed as children of a warm parent since this executor started. */
+    long warmRuns() {
+        return warmRuns.get();
+    }
+
+    /** Warm parents alive now. */
+    int warmParents() {
+        return warm == null ? 0 : warm.size();
+    }
+
+    /**
+     * Runs the crew as a child of a ready warm parent, when there is one. Empty when the run must
+     * start cold instead: no parent is ready yet (one is started for later runs), or the child could
+     * not be set up, before anything of the crew ran.
+     */
+    private Optional<ExecutionResult> executeWarm(ExecutionRequest request, EventSink sink, RunningCrew crew) throws InterruptedException {
+        Path scratch = request.artifactsDir().getParent();
+        Path socket = scratch.resolve(WarmRun.SOCKET_NAME);
+        if (socket.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > WarmRun.MAX_SOCKET_PATH_BYTES) {
+            log.debug("run {} starts cold: the socket path {} is too long for a Unix socket", request.runId(), socket);
+            return Optional.empty();
+        }
+        Optional<WarmParent> parent = warm.acquire(request, scratch.getParent());
+        if (parent.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            Optional<ExecutionResult> result = new WarmRun(request, parent.get(), crew, parser, runSpec(request, true)).execute(sink);
+            if (result.isPresent()) {
+                warmRuns.incrementAndGet();
+                takeBackArtifacts(request, crew, parent.get().uid());
+            }
+            return result;
+        } finally {
+            warm.release(parent.get());
+        }
+    }
+
+    private Optional<WarmParent> startWarmParent(ExecutionRequest request, WarmKey key) throws IOException, InterruptedException {
+        OptionalInt uid = OptionalInt.empty();
+        if (uids != null) {
+            uid = uids.tryAcquireSpare();
+            if (uid.isEmpty()) {
+                return Optional.empty(); // the uids are needed by runs: no room for a parent now
+            }
+        }
+        try {
+            Process process = launch(SandboxCommand.warmParent(request, config.runtimeDir(), key.runsRoot(), uid));
+            log.info("warm parent of deployment {} started (pid {})", key.deploymentId(), process.pid());
+            return Optional.of(WarmParent.started(key, process, uid));
+        } catch (IOException | RuntimeException e) {
+            uid.ifPresent(uids::release);
+            throw e;
+        }
+    }
+
+    private void warmParentStopped(WarmParent parent, boolean gone) {
+        log.info("warm parent of deployment {} stopped", parent.key().deploymentId());
+        if (parent.uid().isPresent()) {
+            if (gone) {
+                uids.release(parent.uid().getAsInt());
+            } else {
+                log.error("warm parent of deployment {}: processes of host uid {} survived SIGKILL; the uid stays out of the pool",
+                        parent.key().deploymentId(), parent.uid().getAsInt());
+            }
+        }
     }
 
     /**
@@ -164,7 +248,7 @@ public final class ProcessExecutor implements Executor, AutoCloseable {
                 return killed();
             }
             Process process = launch(command);
-            CrewProcess crewProcess = CrewProcess.start(request.runId(), process, parser, sink, runSpec(request));
+            CrewProcess crewProcess = CrewProcess.start(request.runId(), process, parser, sink, runSpec(request, false));
             if (!crew.attach(process)) {
                 crewProcess.awaitExitAfterKill(KILL_GRACE);
                 crewProcess.finishReading(KILL_GRACE);
@@ -182,7 +266,7 @@ public final class ProcessExecutor implements Executor, AutoCloseable {
     }
 
     /** Only once every process of the run is gone: nothing may write into the folder while it changes hands. */
-    private void takeBackArtifacts(ExecutionRequest request, RunningCrew crew, OptionalInt uid) throws InterruptedException {
+    void takeBackArtifacts(ExecutionRequest request, RunningCrew crew, OptionalInt uid) throws InterruptedException {
         if (!ProcessTree.awaitExit(crew.signalled(), KILL_GRACE)) {
             log.error("run {}: its processes survived SIGKILL; its artifacts folder {} stays with the run's uid",
                     request.runId(), request.artifactsDir());
@@ -229,7 +313,7 @@ public final class ProcessExecutor implements Executor, AutoCloseable {
         };
     }
 
-    private static ExecutionResult killed() {
+    static ExecutionResult killed() {
         return new ExecutionResult(ExecutionResult.Outcome.KILLED, null, null, RunError.of("Killed", "the run was killed"));
     }
 
@@ -292,8 +376,13 @@ public final class ProcessExecutor implements Executor, AutoCloseable {
     }
 
 
-    private byte[] runSpec(ExecutionRequest request) {
+    /** The run spec line; a warm run's also carries its environment ({@code env}), which a cold run gets from its process. */
+    private byte[] runSpec(ExecutionRequest request, boolean withEnvironment) {
         ObjectNode spec = JsonNodeFactory.instance.objectNode();
+        if (withEnvironment) {
+            ObjectNode env = spec.putObject("env");
+            SandboxCommand.sandboxEnvironment(request).forEach(env::put);
+        }
         spec.put("v", ProtocolParser.PROTOCOL_VERSION);
         spec.put("run_id", request.runId());
         spec.put("deployment_id", request.deploymentId());

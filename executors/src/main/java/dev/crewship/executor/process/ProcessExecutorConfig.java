@@ -15,8 +15,9 @@ import java.util.Objects;
  *                    not even another executor
  * @param runUidCount size of that pool: the most runs that can execute at once on this server;
  *                    a run waits for a free uid beyond that
+ * @param warmStarts  limits of the warm parents (sandboxed mode only)
  */
-public record ProcessExecutorConfig(Path runtimeDir, SandboxMode sandbox, int firstRunUid, int runUidCount) {
+public record ProcessExecutorConfig(Path runtimeDir, SandboxMode sandbox, int firstRunUid, int runUidCount, WarmStarts warmStarts) {
 
     /** Far above the uids Debian hands out (< 60000) and the usual subuid ranges (100000-165535). */
     public static final int DEFAULT_FIRST_RUN_UID = 200_000;
@@ -25,6 +26,7 @@ public record ProcessExecutorConfig(Path runtimeDir, SandboxMode sandbox, int fi
     public ProcessExecutorConfig {
         Objects.requireNonNull(runtimeDir, "runtimeDir");
         Objects.requireNonNull(sandbox, "sandbox");
+        Objects.requireNonNull(warmStarts, "warmStarts");
         runtimeDir = runtimeDir.toAbsolutePath().normalize();
         if (!Files.isDirectory(runtimeDir.resolve("crewship_runtime"))) {
             throw new IllegalArgumentException("runtime folder " + runtimeDir + " does not contain the crewship_runtime package");
@@ -35,13 +37,21 @@ public record ProcessExecutorConfig(Path runtimeDir, SandboxMode sandbox, int fi
         }
     }
 
-    /** Bubblewrap sandboxes with the default uid pool: what a server uses. */
+    public ProcessExecutorConfig(Path runtimeDir, SandboxMode sandbox, int firstRunUid, int runUidCount) {
+        this(runtimeDir, sandbox, firstRunUid, runUidCount, WarmStarts.defaults());
+    }
+
+    /** Bubblewrap sandboxes with the default uid pool and warm starts: what a server uses. */
     public static ProcessExecutorConfig bubblewrap(Path runtimeDir) {
         return new ProcessExecutorConfig(runtimeDir, SandboxMode.BUBBLEWRAP, DEFAULT_FIRST_RUN_UID, DEFAULT_RUN_UID_COUNT);
     }
 
+    public ProcessExecutorConfig withWarmStarts(WarmStarts warmStarts) {
+        return new ProcessExecutorConfig(runtimeDir, sandbox, firstRunUid, runUidCount, warmStarts);
+    }
+
     /** No isolation at all: only for development on a machine without bubblewrap. */
     public static ProcessExecutorConfig unsandboxed(Path runtimeDir) {
-        return new ProcessExecutorConfig(runtimeDir, SandboxMode.UNSANDBOXED, DEFAULT_FIRST_RUN_UID, DEFAULT_RUN_UID_COUNT);
+        return new ProcessExecutorConfig(runtimeDir, SandboxMode.UNSANDBOXED, DEFAULT_FIRST_RUN_UID, DEFAULT_RUN_UID_COUNT, WarmStarts.off());
     }
 }

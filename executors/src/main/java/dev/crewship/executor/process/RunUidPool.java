@@ -39,6 +39,22 @@ final class RunUidPool {
         }
     }
 
+    /**
+     * A free uid now, but only while more than half of the pool stays free for runs; never waits.
+     * For warm parents: they must never make runs wait for a uid.
+     */
+    java.util.OptionalInt tryAcquireSpare() {
+        lock.lock();
+        try {
+            if ((free.size() - 1) * 2 < count) {
+                return java.util.OptionalInt.empty();
+            }
+            return java.util.OptionalInt.of(free.pollFirst());
+        } finally {
+            lock.unlock();
+        }
+    }
+
     void release(int uid) {
         lock.lock();
         try {

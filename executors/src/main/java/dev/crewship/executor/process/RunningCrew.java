@@ -15,6 +15,8 @@ final class RunningCrew {
     private final ReentrantLock lock = new ReentrantLock();
     private final List<ProcessHandle> signalled = new ArrayList<>();
     private Process process;
+    /** For a warm run: asks its warm parent to kill the run's child (and so its whole pid namespace). */
+    private Runnable warmKill;
     private boolean killRequested;
     private boolean ended;
 
@@ -38,6 +40,31 @@ final class RunningCrew {
         }
     }
 
+    /** Attaches a warm run's kill; false when a kill came first (the kill has then been sent already). */
+    boolean attachWarm(Runnable kill) {
+        lock.lock();
+        try {
+            warmKill = kill;
+            if (killRequested) {
+                kill.run();
+                return false;
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The warm attempt is over without the crew having run (it starts cold next). */
+    void detachWarm() {
+        lock.lock();
+        try {
+            warmKill = null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** A kill from outside ({@link ProcessExecutor#kill}); false when the run has already ended. */
     boolean requestKill() {
         lock.lock();
@@ -46,7 +73,9 @@ final class RunningCrew {
                 return false;
             }
             killRequested = true;
-            if (process != null) {
+            if (warmKill != null) {
+                warmKill.run();
+            } else if (process != null) {
                 signalled.addAll(ProcessTree.kill(process.toHandle(), rootGrace));
             }
             return true;
@@ -59,7 +88,9 @@ final class RunningCrew {
     void terminate() {
         lock.lock();
         try {
-            if (process != null) {
+            if (warmKill != null) {
+                warmKill.run();
+            } else if (process != null) {
                 signalled.addAll(ProcessTree.kill(process.toHandle(), rootGrace));
             }
         } finally {

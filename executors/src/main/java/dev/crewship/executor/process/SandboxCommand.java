@@ -71,13 +71,59 @@ record SandboxCommand(List<String> argv, Map<String, String> env, Path workingDi
         argv.addAll(limits(config, true));
         argv.addAll(List.of(VENV + "/bin/python", "-m", "crewship_runtime"));
 
+        // bubblewrap changes into /app itself; on the host it needs no working folder of the run's.
+        return new SandboxCommand(List.copyOf(argv), sandboxEnvironment(request), Path.of("/"));
+    }
+
+    /** Where a warm parent sees the folder that holds the runs' scratch folders. */
+    static final String WARM_RUNS = "/run/crewship/runs";
+
+    /**
+     * The sandbox of a warm parent for the deployment of {@code request} (docs/runtime-protocol.md,
+     * "Warm starts"): the same isolation, limits and mounts as a run's, except that no run's artifacts
+     * are mounted; instead the folder of all runs' scratch folders is bound at {@link #WARM_RUNS}
+     * (each child binds its own and hides the rest), and the sandbox keeps its capabilities, inside its
+     * own user namespace only, so the children can set up their namespaces (they drop them all).
+     */
+    static SandboxCommand warmParent(ExecutionRequest request, Path runtimeDir, Path runsRoot, OptionalInt hostUid) {
+        DeploymentConfig config = request.config();
+        List<String> argv = new ArrayList<>();
+        if (hostUid.isPresent()) {
+            String uid = Integer.toString(hostUid.getAsInt());
+            argv.addAll(List.of(SETPRIV, "--reuid=" + uid, "--regid=" + uid, "--clear-groups", "--"));
+        }
+        argv.add(BWRAP);
+        argv.addAll(isolation(config.network()));
+        argv.addAll(List.of(
+                "--cap-add", "ALL",
+                "--size", Long.toString(WARM_PARENT_TMP_BYTES), "--tmpfs", "/dev/shm",
+                "--size", Long.toString(WARM_PARENT_TMP_BYTES), "--tmpfs", "/tmp",
+                "--ro-bind", request.sourceDir().toString(), APP,
+                "--ro-bind", request.environmentDir().toString(), VENV,
+                "--ro-bind", runtimeDir.toString(), RUNTIME,
+                "--bind", runsRoot.toString(), WARM_RUNS,
+                "--remount-ro", "/",
+                "--chdir", APP,
+                "--", "/bin/sh", "-c", "\"$@\"; exit $?", "crew"));
+        argv.addAll(limits(config, true));
+        argv.addAll(List.of(VENV + "/bin/python", "-m", "crewship_runtime.warm", config.entrypoint(), WARM_RUNS,
+                Long.toString(memoryBytes(config))));
+        Map<String, String> env = sandboxEnvironment(request);
+        env.remove("CREWSHIP_RUN_ID"); // the parent serves every run; each child gets its own environment
+        return new SandboxCommand(List.copyOf(argv), env, Path.of("/"));
+    }
+
+    /** A warm parent's own /tmp and /dev/shm: it only imports code; each run gets its own, sized like a cold run's. */
+    static final long WARM_PARENT_TMP_BYTES = 64L * 1024 * 1024;
+
+    /** Everything a sandboxed run sees in its environment: the project's variables, then the runtime's (which win). */
+    static Map<String, String> sandboxEnvironment(ExecutionRequest request) {
         Map<String, String> env = crewEnvironment(request);
         env.put("PYTHONPATH", RUNTIME);
         env.put("HOME", "/tmp");
         env.put("PATH", VENV + "/bin:/usr/bin:/bin");
         env.put("CREWSHIP_ARTIFACTS_DIR", ARTIFACTS);
-        // bubblewrap changes into /app itself; on the host it needs no working folder of the run's.
-        return new SandboxCommand(List.copyOf(argv), env, Path.of("/"));
+        return env;
     }
 
     /** No sandbox: the same runtime as a plain child process, told where things are by variables. */

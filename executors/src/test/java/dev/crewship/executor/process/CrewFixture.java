@@ -97,9 +97,13 @@ final class CrewFixture implements AutoCloseable {
     }
 
     ExecutionRequest request(String runId, DeploymentConfig config, Path sourceDir, String input, Map<String, String> env) {
+        return request(runId, "dep_probe", config, sourceDir, input, env);
+    }
+
+    ExecutionRequest request(String runId, String deploymentId, DeploymentConfig config, Path sourceDir, String input, Map<String, String> env) {
         TestFolders.createDirectory(data.resolve("runs").resolve(runId), "rwx--x--x");
         Path artifacts = TestFolders.createDirectory(artifactsDir(runId), "rwxr-xr-x");
-        return new ExecutionRequest(runId, "dep_probe", config, sourceDir, environment, artifacts, json(input), null, env);
+        return new ExecutionRequest(runId, deploymentId, config, sourceDir, environment, artifacts, json(input), null, env);
     }
 
     Path artifactsDir(String runId) {

@@ -37,7 +37,8 @@ class ProcessExecutorTest {
     @BeforeAll
     static void setUp() {
         fixture = CrewFixture.create();
-        executor = new ProcessExecutor(ProcessExecutorConfig.bubblewrap(CrewFixture.runtime()));
+        // Cold starts only: WarmStartTest covers runs forked from warm parents.
+        executor = new ProcessExecutor(ProcessExecutorConfig.bubblewrap(CrewFixture.runtime()).withWarmStarts(WarmStarts.off()));
     }
 
     @AfterAll

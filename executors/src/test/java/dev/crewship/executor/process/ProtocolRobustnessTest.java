@@ -28,7 +28,8 @@ class ProtocolRobustnessTest {
     @BeforeAll
     static void setUp() {
         fixture = CrewFixture.create();
-        executor = new ProcessExecutor(ProcessExecutorConfig.bubblewrap(CrewFixture.resource("scripted-runtime")));
+        // The scripted runtime stands in for crewship_runtime's cold start only: no warm parents here.
+        executor = new ProcessExecutor(ProcessExecutorConfig.bubblewrap(CrewFixture.resource("scripted-runtime")).withWarmStarts(WarmStarts.off()));
     }
 
     @AfterAll
@@ -145,7 +146,7 @@ class ProtocolRobustnessTest {
     @Test
     void aProtocolLineBeyondTheLimitIsDroppedAndExplained() throws Exception {
         ObjectNode script = script(List.of(), List.of(), 0);
-        script.put("big_line_bytes", CrewProcess.MAX_PROTOCOL_LINE_BYTES + 10);
+        script.put("big_line_bytes", ProtocolStream.MAX_LINE_BYTES + 10);
         RecordingSink sink = new RecordingSink();
 
         ExecutionResult result = run(script, sink);
@@ -154,7 +155,7 @@ class ProtocolRobustnessTest {
         assertThat(result.error().message()).contains("larger than the protocol allows");
         assertThat(sink.events()).singleElement().satisfies(event -> {
             assertThat(event.type()).isEqualTo("log");
-            assertThat(event.data().get("message").asText()).hasSize(CrewProcess.MAX_LOG_MESSAGE_CHARS);
+            assertThat(event.data().get("message").asText()).hasSize(ProtocolStream.MAX_LOG_MESSAGE_CHARS);
         });
     }
 

@@ -1,0 +1,212 @@
+"""``python -m crewship_runtime.warm ENTRYPOINT RUNS_DIR TMP_BYTES``: a warm parent (docs/runtime-protocol.md,
+"Warm starts").
+
+It imports the deployment's crew (and with it CrewAI) once, then forks one child per run. Each
+child gets a mount and a pid namespace of its own, its own folder bound on /app/artifacts, the
+folder of all runs hidden, private /tmp and /dev/shm, its own /proc, and no capabilities; then it
+runs exactly as ``python -m crewship_runtime`` does, speaking the protocol over a Unix socket the
+executor made for that run.
+
+The parent itself never runs a crew: every child starts from the state right after the import, so
+nothing of one run reaches another.
+
+Control channel: JSON lines, ``{"v": 1, "kind": …}``. On stdin from the executor: ``run``
+(``run_id``, ``dir``: the run's folder under RUNS_DIR) and ``kill`` (``run_id``); end of input stops
+the parent and its children. On stdout to the executor: ``ready`` (``import_ms``) or ``failed``
+(``error``) once, then ``exited`` (``run_id``, ``exit_code`` or ``signal``) for every run.
+"""
+import gc
+import io
+import json
+import os
+import selectors
+import signal
+import socket
+import sys
+import time
+import traceback
+
+from crewship_runtime import isolation, messages, runner
+from crewship_runtime.channel import Channel
+from crewship_runtime.errors import describe
+from crewship_runtime.loader import load, prepare_path
+
+SOCKET_NAME = "protocol.sock"
+ARTIFACTS_NAME = "artifacts"
+APP_ARTIFACTS = "/app/artifacts"
+_EXIT_RUNTIME_BROKE = 70
+
+
+def main(argv):
+    entrypoint, runs_dir, tmp_bytes = argv[1], argv[2], int(argv[3])
+    control = os.dup(1)
+    os.set_inheritable(control, False)
+    os.dup2(2, 1)  # what the crew prints while it is imported goes to the parent's stderr
+    started = time.monotonic()
+    try:
+        runner.prepare_environment()
+        app_dir = os.environ.get("CREWSHIP_APP_DIR", "/app")
+        prepare_path(app_dir)
+        load(entrypoint, app_dir)
+    except BaseException as exc:  # the cold start reports it properly; the executor falls back to one
+        _send(control, {"kind": "failed", "error": describe(exc)})
+        os._exit(1)
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()  # or every child would print what the import left in the buffers once more
+    # Objects that exist now are never freed: keeping the collector off them keeps their pages shared with the children.
+    gc.collect()
+    gc.freeze()
+    _send(control, {"kind": "ready", "import_ms": round((time.monotonic() - started) * 1000, 1)})
+    _serve(control, runs_dir, tmp_bytes)
+
+
+def _serve(control, runs_dir, tmp_bytes):
+    selector = selectors.DefaultSelector()
+    selector.register(0, selectors.EVENT_READ, None)
+    children = {}  # run_id -> (pid, pidfd)
+    pending = b""
+    while True:
+        for key, _ in selector.select():
+            if key.data is None:
+                chunk = os.read(0, 65536)
+                if not chunk:
+                    for pid, _ in children.values():
+                        _kill(pid)
+                    os._exit(0)
+                pending += chunk
+                *lines, pending = pending.split(b"\n")
+                for line in lines:
+                    if line.strip():
+                        _command(json.loads(line), control, runs_dir, tmp_bytes, selector, children)
+            else:
+                run_id = key.data
+                pid, pidfd = children.pop(run_id)
+                selector.unregister(pidfd)
+                os.close(pidfd)
+                _, status = os.waitpid(pid, 0)
+                exited = {"kind": "exited", "run_id": run_id, "exit_code": None, "signal": None}
+                if os.WIFSIGNALED(status):
+                    exited["signal"] = os.WTERMSIG(status)
+                else:
+                    exited["exit_code"] = os.waitstatus_to_exitcode(status)
+                _send(control, exited)
+
+
+def _command(command, control, runs_dir, tmp_bytes, selector, children):
+    kind = command.get("kind")
+    run_id = command.get("run_id")
+    if kind == "run" and run_id not in children:
+        run_dir = os.path.join(runs_dir, command["dir"])
+        pid = os.fork()
+        if pid == 0:
+            # Nothing of the parent's bookkeeping reaches the run: no pidfd of another run, no control channel.
+            for _, sibling_pidfd in children.values():
+                os.close(sibling_pidfd)
+            selector.close()
+            _child(run_dir, runs_dir, tmp_bytes, control)
+        pidfd = os.pidfd_open(pid)
+        children[run_id] = (pid, pidfd)
+        selector.register(pidfd, selectors.EVENT_READ, run_id)
+    elif kind == "kill" and run_id in children:
+        _kill(children[run_id][0])
+
+
+def _kill(pid):
+    try:
+        os.kill(pid, signal.SIGKILL)  # its child, the run's pid 1, dies with it, and the namespace with that
+    except ProcessLookupError:
+        pass
+
+
+def _child(run_dir, runs_dir, tmp_bytes, control):
+    """The run's supervisor: builds the run's namespaces, starts the run as their pid 1, waits for it
+    and ends the same way it did. Never returns."""
+    try:
+        os.close(control)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.close(null)
+        isolation.unshare_mounts_and_pids()
+        isolation.make_mounts_private()
+        connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        connection.connect(os.path.join(run_dir, SOCKET_NAME))
+        isolation.bind(os.path.join(run_dir, ARTIFACTS_NAME), APP_ARTIFACTS)
+        isolation.tmpfs(runs_dir, 0, read_only=True)  # hides the folders of all runs, this one's included
+        isolation.tmpfs("/tmp", tmp_bytes)
+        isolation.tmpfs("/dev/shm", tmp_bytes)
+        alive_read, alive_write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(alive_write)
+            _run(connection, alive_read)
+        os.close(alive_read)
+        connection.close()
+        _, status = os.waitpid(pid, 0)
+        if os.WIFSIGNALED(status):
+            signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
+            os.kill(os.getpid(), os.WTERMSIG(status))
+        os._exit(os.waitstatus_to_exitcode(status))
+    except BaseException:
+        os.write(2, ("crewship_runtime.warm: a run could not be started: " + traceback.format_exc()).encode("utf-8", "replace"))
+        os._exit(_EXIT_RUNTIME_BROKE)
+
+
+def _run(connection, alive):
+    """The run itself, pid 1 of its namespace. Never returns."""
+    try:
+        isolation.die_with_parent(signal.SIGKILL)
+        os.set_blocking(alive, False)
+        try:
+            if os.read(alive, 1) == b"":
+                os._exit(_EXIT_RUNTIME_BROKE)  # the supervisor died before the line above took effect
+        except BlockingIOError:
+            pass  # the supervisor is alive: from now on its death kills this process
+        os.close(alive)
+        isolation.mount_proc()
+        isolation.drop_all_capabilities()
+        os.chdir(os.environ.get("CREWSHIP_APP_DIR", "/app"))
+        raw = _read_all(connection)
+        environment = _environment(raw)
+        os.environ.clear()
+        os.environ.update(environment)
+        channel = Channel.open(protocol_fd=connection.detach())
+    except BaseException:
+        os.write(2, ("crewship_runtime.warm: a run could not be started: " + traceback.format_exc()).encode("utf-8", "replace"))
+        os._exit(_EXIT_RUNTIME_BROKE)
+    try:
+        line, exit_code = runner.run(io.BytesIO(raw))
+        channel.finish(line)
+    except BaseException:
+        os.write(2, ("crewship_runtime failed: " + traceback.format_exc()).encode("utf-8", "replace"))
+        exit_code = _EXIT_RUNTIME_BROKE
+    os._exit(exit_code)
+
+
+def _read_all(connection):
+    chunks = []
+    while True:
+        chunk = connection.recv(65536)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def _environment(raw):
+    """The run's environment from the spec's ``env`` (warm runs only); a malformed spec gets an empty
+    one here and is reported by the runner."""
+    try:
+        document = json.loads(raw)
+        env = document.get("env") if isinstance(document, dict) else None
+    except ValueError:
+        return {}
+    if not isinstance(env, dict):
+        return {}
+    return {str(k): str(v) for k, v in env.items()}
+
+
+def _send(control, message):
+    os.write(control, messages.encode({"v": messages.PROTOCOL_VERSION, **message}))
+
+
+if __name__ == "__main__":
+    main(sys.argv)
