@@ -14,6 +14,7 @@ import dev.crewship.executor.process.BubblewrapProbe;
 import dev.crewship.executor.process.ProcessExecutor;
 import dev.crewship.executor.process.ProcessExecutorConfig;
 import dev.crewship.executor.process.PythonEnvironmentBuilder;
+import dev.crewship.executor.process.WarmStarts;
 import dev.crewship.project.ProjectService;
 import dev.crewship.run.RunDispatcher;
 import dev.crewship.run.RunDispatcherConfig;
@@ -131,7 +132,7 @@ public final class CrewshipServer implements AutoCloseable {
         FileArtifactStore artifactStore = artifactStore(dataDir);
         ProcessExecutor executor = register(resources, new ProcessExecutor(config.unsandboxed()
                 ? ProcessExecutorConfig.unsandboxed(runtime)
-                : ProcessExecutorConfig.bubblewrap(runtime)));
+                : ProcessExecutorConfig.bubblewrap(runtime).withWarmStarts(config.warmStarts() ? WarmStarts.defaults() : WarmStarts.off())));
         PythonEnvironmentBuilder environments = new PythonEnvironmentBuilder(dataDir.environments());
 
         // Services.

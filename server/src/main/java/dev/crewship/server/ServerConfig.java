@@ -16,8 +16,11 @@ import java.util.Objects;
  * @param limits             request, bundle and artifact size limits
  * @param unsandboxed        run crews as plain processes without bubblewrap: development only
  *                           ({@value #UNSANDBOXED_FLAG})
+ * @param warmStarts         fork runs from warm parents that have imported the crew (docs/runtime-protocol.md,
+ *                           "Warm starts"); {@code --no-warm-starts} starts every run cold
  */
-public record ServerConfig(String host, int port, Path dataDir, int maxConcurrentRuns, Limits limits, boolean unsandboxed) {
+public record ServerConfig(String host, int port, Path dataDir, int maxConcurrentRuns, Limits limits, boolean unsandboxed,
+                           boolean warmStarts) {
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8080;
     /** The CLI flag that turns sandboxes off; named so nobody uses it by accident. */
@@ -38,27 +41,31 @@ public record ServerConfig(String host, int port, Path dataDir, int maxConcurren
 
     /** The documented defaults with the given data dir. */
     public static ServerConfig defaults(Path dataDir) {
-        return new ServerConfig(DEFAULT_HOST, DEFAULT_PORT, dataDir, RunDispatcherConfig.defaultMaxConcurrentRuns(), Limits.defaults(), false);
+        return new ServerConfig(DEFAULT_HOST, DEFAULT_PORT, dataDir, RunDispatcherConfig.defaultMaxConcurrentRuns(), Limits.defaults(), false, true);
     }
 
     public ServerConfig withHost(String host) {
-        return new ServerConfig(host, port, dataDir, maxConcurrentRuns, limits, unsandboxed);
+        return new ServerConfig(host, port, dataDir, maxConcurrentRuns, limits, unsandboxed, warmStarts);
     }
 
     public ServerConfig withPort(int port) {
-        return new ServerConfig(host, port, dataDir, maxConcurrentRuns, limits, unsandboxed);
+        return new ServerConfig(host, port, dataDir, maxConcurrentRuns, limits, unsandboxed, warmStarts);
     }
 
     public ServerConfig withMaxConcurrentRuns(int maxConcurrentRuns) {
-        return new ServerConfig(host, port, dataDir, maxConcurrentRuns, limits, unsandboxed);
+        return new ServerConfig(host, port, dataDir, maxConcurrentRuns, limits, unsandboxed, warmStarts);
     }
 
     public ServerConfig withLimits(Limits limits) {
-        return new ServerConfig(host, port, dataDir, maxConcurrentRuns, limits, unsandboxed);
+        return new ServerConfig(host, port, dataDir, maxConcurrentRuns, limits, unsandboxed, warmStarts);
+    }
+
+    public ServerConfig withWarmStarts(boolean warmStarts) {
+        return new ServerConfig(host, port, dataDir, maxConcurrentRuns, limits, unsandboxed, warmStarts);
     }
 
     public ServerConfig withUnsandboxed(boolean unsandboxed) {
-        return new ServerConfig(host, port, dataDir, maxConcurrentRuns, limits, unsandboxed);
+        return new ServerConfig(host, port, dataDir, maxConcurrentRuns, limits, unsandboxed, warmStarts);
     }
 
     /**

@@ -50,6 +50,11 @@ public final class ServerCommand implements Callable<Integer> {
     @Option(names = "--max-run-artifact-bytes", paramLabel = "BYTES", description = "Largest total of one run's artifacts (default 1 GiB)")
     private Long maxRunArtifactBytes;
 
+    @Option(names = "--no-warm-starts",
+            description = "Start every run cold (a new sandbox and interpreter) instead of forking it from a warm parent"
+                    + " that has imported the crew already; see docs/runtime-protocol.md, Warm starts")
+    private boolean noWarmStarts;
+
     @Option(names = "--dangerously-run-crews-unsandboxed",
             description = "Run crews as plain processes of this server's user, without bubblewrap. Development only, with trusted crews.")
     private boolean unsandboxed;
@@ -84,7 +89,8 @@ public final class ServerCommand implements Callable<Integer> {
         ServerConfig config = ServerConfig.defaults(dataDir != null ? dataDir : defaultDataDir(cli.context().env(), cli.context().home()))
                 .withHost(host)
                 .withPort(port)
-                .withUnsandboxed(unsandboxed);
+                .withUnsandboxed(unsandboxed)
+                .withWarmStarts(!noWarmStarts);
         if (maxConcurrentRuns != null) {
             config = config.withMaxConcurrentRuns(maxConcurrentRuns);
         }
