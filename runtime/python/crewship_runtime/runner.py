@@ -1,7 +1,7 @@
 """One run, start to end: read the spec, load the crew, call it, report its result or error."""
 import os
 
-from crewship_runtime import messages, sdk
+from crewship_runtime import crewai_events, messages, sdk
 from crewship_runtime.errors import ResultTooLarge, describe, type_name
 from crewship_runtime.loader import load, prepare_path
 from crewship_runtime.serialize import to_json
@@ -26,7 +26,8 @@ def run(stdin):
         _prepare_environment()
         prepare_path(app_dir)
         crew = load(spec.entrypoint, app_dir)
-        output = crew(spec.input)
+        with crewai_events.bridge():  # CrewAI's own events as run events, when the crew uses CrewAI
+            output = crew(spec.input)
         line = messages.encode(messages.result(to_json(output), spec.values))
         if len(line) > messages.MAX_MESSAGE_BYTES:
             raise ResultTooLarge(
