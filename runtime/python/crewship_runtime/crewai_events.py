@@ -69,6 +69,9 @@ def _handlers(sequencer, tokens):
         LLMCallFailedEvent,
         LLMCallStartedEvent,
         LLMStreamChunkEvent,
+        MethodExecutionFailedEvent,
+        MethodExecutionFinishedEvent,
+        MethodExecutionStartedEvent,
         TaskCompletedEvent,
         TaskFailedEvent,
         TaskStartedEvent,
@@ -92,6 +95,9 @@ def _handlers(sequencer, tokens):
         (LLMCallCompletedEvent, "llm.completed", lambda e: {**_llm(e), "usage": _usage(e.usage),
                                                            "finish_reason": getattr(e, "finish_reason", None)}),
         (LLMCallFailedEvent, "llm.failed", lambda e: {**_llm(e), "error": _cut(e.error)}),
+        (MethodExecutionStartedEvent, "flow.method.started", lambda e: _method(e)),
+        (MethodExecutionFinishedEvent, "flow.method.completed", lambda e: _method(e)),
+        (MethodExecutionFailedEvent, "flow.method.failed", lambda e: {**_method(e), "error": _cut(e.error)}),
     ]
     if tokens:
         mapping.append((LLMStreamChunkEvent, "llm.token", lambda e: {**_llm(e), "token": e.chunk}))
@@ -157,6 +163,10 @@ def _tool(event):
 def _llm(event):
     return {"model": event.model, "call_id": event.call_id, "agent": _clean(event.agent_role),
             "task": _clean(event.task_name)}
+
+
+def _method(event):
+    return {"flow": event.flow_name, "method": event.method_name}
 
 
 def _usage(usage):
