@@ -13,8 +13,8 @@ echo "==> Java: build and test every module"
 mvn -B -ntp install
 
 if [ -d runtime/python/tests ]; then
-  echo "==> Python runtime tests"
-  python3 -m pytest -q runtime/python/tests
+  echo "==> Python runtime tests (real CrewAI crews on the cached CrewAI) and the fake LLM's tests"
+  python3 -m pytest -q runtime/python/tests tools/fake-llm/tests
 else
   echo "==> NOT RUN: Python runtime tests (runtime/python is not built yet; issue 3 is open)"
 fi
