@@ -173,7 +173,7 @@ public abstract class StoreContract {
     void aDeploymentIsStoredWithItsConfiguration() {
         Project project = project("crew");
         DeploymentConfig config = new DeploymentConfig("crewai", "crew:kickoff", "3.11", List.of("*.log", ".venv/"),
-                Duration.ofMinutes(5), 512, 64, Duration.ofSeconds(90), true);
+                Duration.ofMinutes(5), 512, 64, Duration.ofSeconds(90), true, true);
         Deployment created = store.deployments().create(new Deployment(Ids.next(Ids.DEPLOYMENT), project.id(), DeploymentStatus.BUILDING,
                 config, "ab".repeat(32), null, null, T0, null));
 
