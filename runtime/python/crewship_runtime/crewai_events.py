@@ -94,7 +94,7 @@ def _handlers(sequencer, tokens):
         (LLMCallStartedEvent, "llm.started", lambda e: _llm(e)),
         (LLMCallCompletedEvent, "llm.completed", lambda e: {**_llm(e), "usage": _usage(e.usage),
                                                            "finish_reason": getattr(e, "finish_reason", None)}),
-        (LLMCallFailedEvent, "llm.failed", lambda e: {**_llm(e), "error": _cut(e.error)}),
+        (LLMCallFailedEvent, "llm.failed", _once_per_call(lambda e: {**_llm(e), "error": _cut(e.error)})),
         (MethodExecutionStartedEvent, "flow.method.started", lambda e: _method(e)),
         (MethodExecutionFinishedEvent, "flow.method.completed", lambda e: _method(e)),
         (MethodExecutionFailedEvent, "flow.method.failed", lambda e: {**_method(e), "error": _cut(e.error)}),
@@ -104,13 +104,29 @@ def _handlers(sequencer, tokens):
     return [(event_class, _handler(sequencer, event_type, convert)) for event_class, event_type, convert in mapping]
 
 
+def _once_per_call(convert):
+    """CrewAI 1.15 reports one failed LLM call twice (its provider, then its LLM wrapper), with one call_id."""
+    seen = set()
+    lock = threading.Lock()
+
+    def first_only(event):
+        with lock:
+            if event.call_id in seen:
+                return None
+            seen.add(event.call_id)
+        return convert(event)
+
+    return first_only
+
+
 def _handler(sequencer, event_type, convert):
     def handle(source, event):
         try:
             data = convert(event)
         except Exception as exc:  # a field CrewAI renamed must not lose the event: say what broke
             data = {"error": f"crewship could not read CrewAI's {type(event).__name__}: {exc!r}"}
-        sequencer.add(_order(event), event_type, data)
+        if data is not None:
+            sequencer.add(_order(event), event_type, data)
 
     handle.__name__ = f"crewship_{event_type.replace('.', '_')}"
     return handle
