@@ -42,10 +42,15 @@ def bridge():
     if "crewai" not in sys.modules:
         yield
         return
-    from crewai.events import crewai_event_bus
+    try:
+        from crewai.events import crewai_event_bus
 
+        handlers = _handlers(os.environ.get(TOKENS_VARIABLE, "").strip().lower() in ("1", "true", "yes"))
+    except ImportError:  # a CrewAI before 1.0 (crewai.utilities.events), or a package merely named crewai
+        yield
+        return
     sequencer = _Sequencer(sdk.emit)
-    handlers = _handlers(sequencer, os.environ.get(TOKENS_VARIABLE, "").strip().lower() in ("1", "true", "yes"))
+    handlers = [(event_class, _handler(sequencer, event_type, convert)) for event_class, event_type, convert in handlers]
     for event_class, handler in handlers:
         crewai_event_bus.on(event_class)(handler)
     try:
@@ -59,8 +64,8 @@ def bridge():
             sequencer.close()
 
 
-def _handlers(sequencer, tokens):
-    """[(event class, handler)]: each handler converts one CrewAI event and hands it to the sequencer."""
+def _handlers(tokens):
+    """[(event class, run event type, converter)] for the events sent (``llm.token`` only when ``tokens``)."""
     from crewai.events import (
         AgentExecutionCompletedEvent,
         AgentExecutionErrorEvent,
@@ -101,7 +106,7 @@ def _handlers(sequencer, tokens):
     ]
     if tokens:
         mapping.append((LLMStreamChunkEvent, "llm.token", lambda e: {**_llm(e), "token": e.chunk}))
-    return [(event_class, _handler(sequencer, event_type, convert)) for event_class, event_type, convert in mapping]
+    return mapping
 
 
 def _once_per_call(convert):
@@ -216,8 +221,9 @@ class _Sequencer:
     held events go out lowest key first. An event that arrives after a later one was sent (its
     handler was held up longer than that) is sent at once rather than lost."""
 
-    def __init__(self, send):
+    def __init__(self, send, hold=HOLD_SECONDS):
         self._send = send
+        self._hold = hold
         self._held = []  # heap of (key, arrival number, arrived at, type, data)
         self._arrivals = itertools.count()
         self._lock = threading.Condition()
@@ -253,12 +259,12 @@ class _Sequencer:
                     self._lock.wait()
                     continue
                 oldest = min(item[2] for item in self._held)
-                wait = oldest + HOLD_SECONDS - time.monotonic()
+                wait = oldest + self._hold - time.monotonic()
                 if wait > 0:
                     self._lock.wait(wait)
                     continue
                 # Something has waited long enough: it and everything before it in order go out.
-                due = max(item[0] for item in self._held if item[2] + HOLD_SECONDS <= time.monotonic())
+                due = max(item[0] for item in self._held if item[2] + self._hold <= time.monotonic())
                 while self._held and self._held[0][0] <= due:
                     self._emit(*heapq.heappop(self._held)[3:])
 
