@@ -6,12 +6,13 @@ The sandbox reaches the fake LLM because these crews have `[runtime] network = t
 the server's network namespace (loopback included); without it a run has its own, empty, network."""
 import json
 import os
+import subprocess
 import sys
 import threading
 
 import pytest
 
-from crewship_e2e import ROOT, Server, crew_copy, sse_events
+from crewship_e2e import CLI, ROOT, Server, crew_copy, sse_events
 
 sys.path.insert(0, os.path.join(ROOT, "tools", "fake-llm"))
 from fake_llm import FakeLLM, Rules  # noqa: E402
@@ -159,3 +160,28 @@ def test_a_crew_whose_llm_answers_errors_fails_clearly_and_the_server_carries_on
     assert events[-1][1] == "run.failed"
     assert any(kind == "llm.failed" and "overloaded" in data["error"] for _, kind, data in events)
     carries_on(crewai_server, research)
+
+
+def test_the_cli_deploys_and_streams_the_research_crew(crewai_server, llms, tmp_path):
+    """The README's way: `crewship env set`, `crewship deploy`, `crewship invoke --stream`."""
+    llm = llms("research", rules("research-crew.json"))
+    folder = crew_copy("research-crew", tmp_path)
+    env = {**os.environ, "CREWSHIP_URL": crewai_server.url, "CREWSHIP_API_KEY": crewai_server.key,
+           "XDG_CONFIG_HOME": str(tmp_path / "config")}
+
+    def cli(*args):
+        return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=600, env=env, cwd=folder)
+
+    crewai_server.create_project("research-cli")
+    assert cli("env", "set", "-p", "research-cli", "OPENAI_API_KEY=fake-key", f"OPENAI_BASE_URL={llm.base_url}",
+               "MODEL=gpt-4o-mini").returncode == 0
+    deployed = cli("deploy", "-p", "research-cli")
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+
+    invoked = cli("invoke", "-p", "research-cli", "-i", '{"topic": "AI agents"}', "--stream")
+
+    assert invoked.returncode == 0, invoked.stdout + invoked.stderr
+    shown = invoked.stdout
+    for text in ("agent.started", "tool.called", "notes_search", "agent.completed", "report.md", "# Report: AI agents"):
+        assert text in shown, (text, shown[-3000:])
+    assert shown.index("agent.started") < shown.index("tool.called") < shown.index("report.md")
