@@ -108,6 +108,9 @@ def test_research_crew_streams_agents_tools_and_its_report(crewai_server, resear
     assert usage["total_tokens"] == sum(call["total_tokens"] for call in calls) > 0
     code, body, _ = crewai_server.request("GET", f"/v1/runs/{run['id']}/artifacts/report.md")
     assert code == 200 and body.decode() == output["raw"]
+    # The project's usage counts the tokens its runs' llm.completed events reported (this is its first run).
+    code, project_usage = crewai_server.json("GET", "/v1/projects/research-crew/usage")
+    assert project_usage["tokens"] == {key: usage[key] for key in ("prompt_tokens", "completion_tokens", "total_tokens")}
 
 
 def test_flow_result_is_the_flows_result(crewai_server, llms, tmp_path):
