@@ -8,8 +8,8 @@ CrewAI runs handlers on a thread pool, so they may run out of order. Every CrewA
 time it was made and an ``emission_sequence``, both stamped on the emitting thread; a
 :class:`_Sequencer` holds each converted event for ``HOLD_SECONDS`` and sends the held ones in that
 order (time, then sequence: CrewAI restarts its sequence at every top-level kickoff), so the run's
-events come out in the order CrewAI emitted them. At the end of the run the bus is flushed and everything held is sent
-before the result.
+events come out in the order CrewAI emitted them. At the end of the run the bus is flushed and
+everything held is sent before the result.
 """
 import contextlib
 import heapq
@@ -28,7 +28,8 @@ HOLD_SECONDS = 0.05
 FLUSH_SECONDS = 10.0
 # Text fields (outputs, errors, tool arguments) are cut to this many characters.
 MAX_TEXT_CHARS = 16 * 1024
-# A project environment variable; "true" streams the LLM's tokens as llm.token events.
+# "true" sends the LLM's streamed tokens as llm.token events; the executor sets it for deployments
+# whose crewship.toml has [runtime] llm_tokens = true.
 TOKENS_VARIABLE = "CREWSHIP_LLM_TOKENS"
 # Tool arguments whose name looks like one of these are replaced by REDACTED (the server also
 # replaces the values of the project's variables in every event).
