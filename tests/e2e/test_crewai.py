@@ -188,3 +188,20 @@ def test_the_cli_deploys_and_streams_the_research_crew(crewai_server, llms, tmp_
     for text in ("agent.started", "tool.called", "notes_search", "agent.completed", "report.md", "# Report: AI agents"):
         assert text in shown, (text, shown[-3000:])
     assert shown.index("agent.started") < shown.index("tool.called") < shown.index("report.md")
+
+
+def test_llm_tokens_in_crewship_toml_stream_token_events(crewai_server, llms, tmp_path):
+    llm = llms("judge", {"rules": [{"name": "verdict", "when": {"system_contains": "Judge"},
+                                    "reply": "A solid pitch with a clear market."}]})
+    dep = deploy(crewai_server, "judge", crew_copy("crewai-tokens", tmp_path), llm)
+    code, deployment = crewai_server.json("GET", f"/v1/deployments/{dep}")
+    assert deployment["config"]["llm_tokens"] is True
+
+    run = crewai_server.run(dep, {"pitch": "drones for gardens"}, timeout=RUN_TIMEOUT)
+
+    assert run["status"] == "succeeded", run["error"]
+    events = stream(crewai_server, run["id"])
+    tokens = [data["token"] for _, kind, data in events if kind == "llm.token"]
+    assert len(tokens) > 1 and "".join(tokens) == "A solid pitch with a clear market." == run["output"]["raw"]
+    kinds = [kind for _, kind, _ in events]
+    assert kinds.index("llm.started") < kinds.index("llm.token") < kinds.index("llm.completed")
