@@ -75,6 +75,9 @@ def _handlers(tokens):
         LLMCallFailedEvent,
         LLMCallStartedEvent,
         LLMStreamChunkEvent,
+        LiteAgentExecutionCompletedEvent,
+        LiteAgentExecutionErrorEvent,
+        LiteAgentExecutionStartedEvent,
         MethodExecutionFailedEvent,
         MethodExecutionFinishedEvent,
         MethodExecutionStartedEvent,
@@ -90,6 +93,10 @@ def _handlers(tokens):
         (AgentExecutionStartedEvent, "agent.started", lambda e: _agent_task(e)),
         (AgentExecutionCompletedEvent, "agent.completed", lambda e: {**_agent_task(e), "output": _cut(e.output)}),
         (AgentExecutionErrorEvent, "agent.failed", lambda e: {**_agent_task(e), "error": _cut(e.error)}),
+        # Agent.kickoff() without a crew (common inside Flows): the same events, with no task.
+        (LiteAgentExecutionStartedEvent, "agent.started", lambda e: _lite_agent(e)),
+        (LiteAgentExecutionCompletedEvent, "agent.completed", lambda e: {**_lite_agent(e), "output": _cut(e.output)}),
+        (LiteAgentExecutionErrorEvent, "agent.failed", lambda e: {**_lite_agent(e), "error": _cut(e.error)}),
         (TaskStartedEvent, "task.started", lambda e: _task_agent(e)),
         (TaskCompletedEvent, "task.completed", lambda e: {**_task_agent(e), "output": _cut(getattr(e.output, "raw", e.output))}),
         (TaskFailedEvent, "task.failed", lambda e: {**_task_agent(e), "error": _cut(e.error)}),
@@ -169,6 +176,11 @@ def _task_label(task, fallback=None):
 
 def _agent_task(event):
     return {"agent": _clean(getattr(event.agent, "role", None)), "task": _task_label(event.task)}
+
+
+def _lite_agent(event):
+    info = event.agent_info if isinstance(event.agent_info, dict) else {}
+    return {"agent": _clean(info.get("role")), "task": None}
 
 
 def _task_agent(event):

@@ -305,3 +305,28 @@ def test_crewai_sends_nothing_but_the_llm_calls(tmp_path, crewai_python, llm_for
     finally:
         proxy.close()
     assert len(llm.requests) == 3
+
+
+STANDALONE_AGENT = """
+from crewai import Agent
+
+
+def kickoff(inputs):
+    agent = Agent(role="Greeter\\n", goal="Greet", backstory="Kind.")
+    return agent.kickoff(f"Greet {inputs['name']}")
+"""
+
+
+def test_an_agent_kicked_off_without_a_crew_reports_its_events(tmp_path, crewai_python, llm_for):
+    llm = llm_for({"rules": [{"name": "greet", "when": {"system_contains": "Greeter"}, "reply": "Hello, Ada!"}]})
+    runtime = Runtime(tmp_path, python=crewai_python)
+    runtime.write("greeter.py", STANDALONE_AGENT)
+
+    outcome = runtime.run("greeter:kickoff", {"name": "Ada"}, env=llm.env())
+
+    assert outcome.result["raw"] == "Hello, Ada!"
+    agents = of_type(outcome, "agent.started", "agent.completed")
+    assert agents == [("agent.started", {"agent": "Greeter", "task": None}),
+                      ("agent.completed", {"agent": "Greeter", "task": None, "output": "Hello, Ada!"})]
+    kinds = [t for t, _ in outcome.events if t != "log"]
+    assert kinds == ["agent.started", "llm.started", "llm.completed", "agent.completed"]
