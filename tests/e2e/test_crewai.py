@@ -108,9 +108,16 @@ def test_research_crew_streams_agents_tools_and_its_report(crewai_server, resear
     assert usage["total_tokens"] == sum(call["total_tokens"] for call in calls) > 0
     code, body, _ = crewai_server.request("GET", f"/v1/runs/{run['id']}/artifacts/report.md")
     assert code == 200 and body.decode() == output["raw"]
-    # The project's usage counts the tokens its runs' llm.completed events reported (this is its first run).
+    # The project's usage counts the tokens all its runs' llm.completed events reported.
     code, project_usage = crewai_server.json("GET", "/v1/projects/research-crew/usage")
-    assert project_usage["tokens"] == {key: usage[key] for key in ("prompt_tokens", "completion_tokens", "total_tokens")}
+    code, runs = crewai_server.json("GET", "/v1/runs?project=research-crew&limit=100")
+    expected = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
+    for each in runs["data"]:
+        code, listed = crewai_server.json("GET", f"/v1/runs/{each['id']}/events", headers={"Accept": "application/json"})
+        for event in (e for e in listed["data"] if e["type"] == "llm.completed"):
+            for key in expected:
+                expected[key] += event["data"]["usage"][key]
+    assert project_usage["tokens"] == expected and expected["total_tokens"] >= usage["total_tokens"]
 
 
 def test_flow_result_is_the_flows_result(crewai_server, llms, tmp_path):
