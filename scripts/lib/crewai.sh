@@ -8,7 +8,7 @@ export CREWSHIP_WHEELHOUSE="$CREWSHIP_CACHE_DIR/wheels/crewai-$CREWSHIP_CREWAI_V
 # A virtualenv with that CrewAI, for the runtime's tests (they run crews through crewship_runtime on it).
 export CREWSHIP_CREWAI_VENV="$CREWSHIP_CACHE_DIR/venvs/crewai-$CREWSHIP_CREWAI_VERSION"
 
-# Downloads the wheels once (about 280 MB, a minute), then builds the virtualenv from them offline.
+# Downloads the wheels once (about 280 MB, a minute; the virtualenv is about 1 GB), then builds the virtualenv from them offline.
 crewship_cache_crewai() {
   if [ ! -f "$CREWSHIP_WHEELHOUSE/.complete" ]; then
     echo "==> downloading crewai==$CREWSHIP_CREWAI_VERSION and its dependencies into $CREWSHIP_WHEELHOUSE"
@@ -24,7 +24,8 @@ crewship_cache_crewai() {
     echo "==> building $CREWSHIP_CREWAI_VENV from the cached wheels (offline)"
     rm -rf "$CREWSHIP_CREWAI_VENV"
     uv venv -q --python /usr/bin/python3.11 "$CREWSHIP_CREWAI_VENV"
-    UV_OFFLINE=1 UV_CACHE_DIR="$CREWSHIP_CACHE_DIR/uv" uv pip install -q --python "$CREWSHIP_CREWAI_VENV/bin/python" \
+    # --no-cache: a one-off install from local wheels; a uv cache folder would only be left behind.
+    UV_OFFLINE=1 uv pip install -q --no-cache --python "$CREWSHIP_CREWAI_VENV/bin/python" \
       --find-links "$CREWSHIP_WHEELHOUSE" --compile-bytecode "crewai==$CREWSHIP_CREWAI_VERSION"
     touch "$CREWSHIP_CREWAI_VENV/.complete"
   fi
