@@ -6,6 +6,7 @@ The sandbox reaches the fake LLM because these crews have `[runtime] network = t
 the server's network namespace (loopback included); without it a run has its own, empty, network."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -34,6 +35,7 @@ def crewai_server():
     srv.start()
     yield srv
     srv.stop()
+    shutil.rmtree(srv.data, ignore_errors=True)  # its CrewAI environment alone is about 1 GB
 
 
 @pytest.fixture(scope="module")
