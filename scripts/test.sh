@@ -12,8 +12,8 @@ crewship_select_jdk
 echo "==> Java: build and test every module"
 mvn -B -ntp install
 
-echo "==> Python runtime tests"
-python3 -m pytest -q runtime/python/tests
+echo "==> Python runtime tests (real CrewAI crews on the cached CrewAI) and the fake LLM's tests"
+python3 -m pytest -q runtime/python/tests tools/fake-llm/tests
 
 echo "==> end-to-end tests (real server, curl, SSE, sandboxes)"
 python3 -m pytest -q tests/e2e

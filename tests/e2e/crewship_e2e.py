@@ -26,8 +26,9 @@ def free_port():
 
 
 class Server:
-    def __init__(self, data_dir=None, port=None, extra=()):
+    def __init__(self, data_dir=None, port=None, extra=(), env=None):
         self.data = data_dir or tempfile.mkdtemp(prefix="cs-e2e-")
+        self.env = dict(env or {})  # added to this process's environment for the server
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.extra = list(extra)
@@ -37,7 +38,8 @@ class Server:
     def start(self, timeout=180):
         log = open(os.path.join(self.data, "server.log"), "ab")
         self.proc = subprocess.Popen([CLI, "server", "--port", str(self.port), "--data-dir", self.data, *self.extra],
-                                     stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                                     stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                     env={**os.environ, **self.env})
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:

@@ -1,7 +1,7 @@
 """One run, start to end: read the spec, load the crew, call it, report its result or error."""
 import os
 
-from crewship_runtime import messages, sdk, thread_state
+from crewship_runtime import crewai_events, messages, sdk, thread_state
 from crewship_runtime.errors import ResultTooLarge, describe, type_name
 from crewship_runtime.loader import load, prepare_path
 from crewship_runtime.serialize import to_json
@@ -27,7 +27,8 @@ def run(stdin):
         prepare_path(app_dir)
         thread = thread_state.ThreadState.begin(spec.values)
         crew = load(spec.entrypoint, app_dir, on_flow=thread.attach_flow)
-        output = to_json(crew(thread.inputs_for_crew(spec.input)))
+        with crewai_events.bridge():  # CrewAI's own events as run events, when the crew uses CrewAI
+            output = to_json(crew(thread.inputs_for_crew(spec.input)))
         line = messages.encode(messages.result(output, to_json(thread.finish(spec.input, output))))
         if len(line) > messages.MAX_MESSAGE_BYTES:
             raise ResultTooLarge(

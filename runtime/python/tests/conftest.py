@@ -86,8 +86,9 @@ def spec(entrypoint="crew:kickoff", input=None, values=None):
 class Runtime:
     """An app folder (``write`` files into it) and an artifacts folder, and ``run`` to start the runtime on them."""
 
-    def __init__(self, tmp_path, app=None):
+    def __init__(self, tmp_path, app=None, python=None):
         self.app = Path(app) if app else tmp_path / "app"
+        self.python = python or PYTHON
         self.artifacts = tmp_path / "run" / "artifacts"
         self.app.mkdir(parents=True, exist_ok=True)
 
@@ -114,7 +115,7 @@ class Runtime:
         data = stdin if stdin is not None else json.dumps(spec(entrypoint, input, values)).encode()
         if isinstance(data, str):
             data = data.encode("utf-8")
-        process = subprocess.run([PYTHON, *python_args, "-m", "crewship_runtime"], input=data, capture_output=True,
+        process = subprocess.run([self.python, *python_args, "-m", "crewship_runtime"], input=data, capture_output=True,
                                  cwd=self.app, env=self.env(**(env or {})), timeout=RUN_TIMEOUT_SECONDS)
         return Outcome(process.stdout, process.stderr, process.returncode)
 

@@ -39,7 +39,7 @@ public final class CrewshipToml {
     private static final Map<String, Set<String>> KNOWN = Map.of(
             "deployment", Set.of("framework", "entrypoint", "python", "profile"),
             "build", Set.of("exclude"),
-            "runtime", Set.of("timeout", "memory_mb", "max_processes", "cpu_seconds", "network"));
+            "runtime", Set.of("timeout", "memory_mb", "max_processes", "cpu_seconds", "network", "llm_tokens"));
 
     private CrewshipToml() {
     }
@@ -110,7 +110,8 @@ public final class CrewshipToml {
                         : (int) number(runtime, "max_processes", DeploymentConfig.DEFAULT_MAX_PROCESSES, 1, Integer.MAX_VALUE),
                 runtime == null ? DeploymentConfig.DEFAULT_CPU_TIME
                         : Duration.ofSeconds(number(runtime, "cpu_seconds", DeploymentConfig.DEFAULT_CPU_TIME.toSeconds(), 1, MAX_DURATION.toSeconds())),
-                runtime != null && bool(runtime, "network"));
+                runtime != null && bool(runtime, "network"),
+                runtime != null && bool(runtime, "llm_tokens"));
     }
 
     /** The module part of an entrypoint ({@code pkg.crew} of {@code pkg.crew:ResearchCrew}). */

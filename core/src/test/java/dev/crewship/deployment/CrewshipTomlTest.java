@@ -31,6 +31,7 @@ class CrewshipTomlTest {
         assertThat(config.maxProcesses()).isEqualTo(256);
         assertThat(config.cpuTime()).isEqualTo(Duration.ofHours(1));
         assertThat(config.network()).isFalse();
+        assertThat(config.llmTokens()).isFalse();
     }
 
     @Test
@@ -48,6 +49,7 @@ class CrewshipTomlTest {
                 max_processes = 64
                 cpu_seconds = 120
                 network = true
+                llm_tokens = true
                 """);
 
         assertThat(config.python()).isEqualTo("3.12");
@@ -57,6 +59,7 @@ class CrewshipTomlTest {
         assertThat(config.maxProcesses()).isEqualTo(64);
         assertThat(config.cpuTime()).isEqualTo(Duration.ofSeconds(120));
         assertThat(config.network()).isTrue();
+        assertThat(config.llmTokens()).isTrue();
     }
 
     @ParameterizedTest

@@ -32,6 +32,7 @@ import dev.crewship.thread.CrewThread;
 import dev.crewship.thread.ThreadBusyException;
 import dev.crewship.thread.ThreadQuery;
 import dev.crewship.thread.ThreadStatus;
+import dev.crewship.usage.TokenUsage;
 import dev.crewship.usage.Usage;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -185,7 +186,7 @@ public abstract class StoreContract {
     void aDeploymentIsStoredWithItsConfiguration() {
         Project project = project("crew");
         DeploymentConfig config = new DeploymentConfig("crewai", "crew:kickoff", "3.11", List.of("*.log", ".venv/"),
-                Duration.ofMinutes(5), 512, 64, Duration.ofSeconds(90), true);
+                Duration.ofMinutes(5), 512, 64, Duration.ofSeconds(90), true, true);
         Deployment created = store.deployments().create(new Deployment(Ids.next(Ids.DEPLOYMENT), project.id(), DeploymentStatus.BUILDING,
                 config, "ab".repeat(32), null, null, T0, null));
 
@@ -711,8 +712,14 @@ public abstract class StoreContract {
         Run canceledBeforeStart = pendingRun(dep, T0);
         store.runs().finish(canceledBeforeStart.id(), new RunCompletion(RunStatus.CANCELED, null, null, List.of(),
                 List.of(new NewEvent(EventTypes.RUN_CANCELED, JSON.createObjectNode())), T0.plusSeconds(50)));
-        runningRun(dep);
+        Run running = runningRun(dep);
         pendingRun(dep, T0);
+        Run otherRunning = runningRun(otherDep);
+        store.runs().appendEvent(running.id(), llmCompleted("{\"prompt_tokens\":100,\"completion_tokens\":20,\"total_tokens\":120}"), T0);
+        store.runs().appendEvent(running.id(), llmCompleted("{\"prompt_tokens\":7,\"completion_tokens\":3}"), T0);
+        store.runs().appendEvent(running.id(), llmCompleted("{\"prompt_tokens\":\"many\",\"completion_tokens\":null}"), T0);
+        store.runs().appendEvent(running.id(), new NewEvent("llm.started", JSON.createObjectNode().put("total_tokens", 999)), T0);
+        store.runs().appendEvent(otherRunning.id(), llmCompleted("{\"prompt_tokens\":5000,\"completion_tokens\":1,\"total_tokens\":5001}"), T0);
 
         Usage usage = store.runs().usage(dep.projectId());
 
@@ -720,10 +727,20 @@ public abstract class StoreContract {
                 .containsEntry(RunStatus.CANCELED, 1L).containsEntry(RunStatus.RUNNING, 1L).containsEntry(RunStatus.PENDING, 1L);
         assertThat(usage.totalRuns()).isEqualTo(6);
         assertThat(usage.runSeconds()).isEqualTo(5.0);
+        assertThat(usage.tokens()).isEqualTo(new TokenUsage(107, 23, 130));
 
         Usage empty = store.runs().usage(project("idle").id());
         assertThat(empty.totalRuns()).isZero();
         assertThat(empty.runSeconds()).isZero();
+        assertThat(empty.tokens()).isEqualTo(TokenUsage.NONE);
+    }
+
+    private static NewEvent llmCompleted(String usage) {
+        try {
+            return new NewEvent(TokenUsage.EVENT_TYPE, JSON.createObjectNode().put("model", "m").set("usage", JSON.readTree(usage)));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     // ---- API keys -------------------------------------------------------------------------------

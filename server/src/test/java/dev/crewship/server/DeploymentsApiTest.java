@@ -59,7 +59,7 @@ class DeploymentsApiTest {
         assertThat(building.get("framework").asText()).isEqualTo("crewai");
         assertThat(building.get("python").asText()).isEqualTo("3.11");
         assertThat(building.get("config")).isEqualTo(TestServer.JSON.readTree(
-                "{\"timeout_seconds\":3600,\"memory_mb\":4096,\"max_processes\":256,\"cpu_seconds\":3600,\"network\":false}"));
+                "{\"timeout_seconds\":3600,\"memory_mb\":4096,\"max_processes\":256,\"cpu_seconds\":3600,\"network\":false,\"llm_tokens\":false}"));
         assertThat(building.get("source_sha256").asText()).isEqualTo(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(v1Bundle)));
         assertThat(building.get("error").isNull()).isTrue();
         assertThat(building.get("ready_at").isNull()).isTrue();

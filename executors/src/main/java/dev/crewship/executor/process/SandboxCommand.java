@@ -192,6 +192,9 @@ record SandboxCommand(List<String> argv, Map<String, String> env, Path workingDi
         env.put("PYTHONUNBUFFERED", "1");
         env.put("CREWSHIP_RUN_ID", request.runId());
         env.put("CREWSHIP_DEPLOYMENT_ID", request.deploymentId());
+        if (request.config().llmTokens()) {
+            env.put("CREWSHIP_LLM_TOKENS", "true"); // read by crewship_runtime's CrewAI event bridge
+        }
         return env;
     }
 

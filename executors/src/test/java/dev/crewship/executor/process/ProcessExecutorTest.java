@@ -3,6 +3,7 @@ package dev.crewship.executor.process;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.crewship.executor.process.CrewFixture.RecordingSink;
+import dev.crewship.deployment.DeploymentConfig;
 import dev.crewship.run.ExecutionRequest;
 import dev.crewship.run.ExecutionResult;
 import dev.crewship.run.ExecutionResult.Outcome;
@@ -106,12 +107,23 @@ class ProcessExecutorTest {
                 .containsEntry("CREWSHIP_DEPLOYMENT_ID", "dep_probe")
                 .containsEntry("CREWSHIP_ARTIFACTS_DIR", "/app/artifacts")
                 .containsKey("CREWSHIP_RUN_ID")
-                .doesNotContainKeys("CREWSHIP_TEST_SERVER_SECRET", "JAVA_HOME", "USER", "SSL_CERT_FILE");
+                .doesNotContainKeys("CREWSHIP_TEST_SERVER_SECRET", "JAVA_HOME", "USER", "SSL_CERT_FILE", "CREWSHIP_LLM_TOKENS");
         // The runtime itself adds the switches that keep CrewAI offline (docs/runtime-protocol.md).
         Set<String> allowed = Set.of("PROJECT_SECRET", "PYTHONPATH", "HOME", "PATH", "LANG", "PYTHONUNBUFFERED", "PWD",
                 "CREWAI_DISABLE_TELEMETRY", "OTEL_SDK_DISABLED", "CREWAI_DISABLE_VERSION_CHECK", "CREWAI_TESTING");
         assertThat(env.keySet()).allMatch(name -> allowed.contains(name) || name.startsWith("CREWSHIP_"), "only the crew's variables");
         assertThat(result.output().get("uid").asInt()).isEqualTo(SandboxCommand.SANDBOX_UID);
+    }
+
+    @Test
+    void llmTokensInCrewshipTomlTellTheRuntimeToStreamTokenEvents() throws Exception {
+        DeploymentConfig base = CrewFixture.defaults();
+        DeploymentConfig tokens = new DeploymentConfig(base.framework(), base.entrypoint(), base.python(), base.buildExclude(),
+                base.timeout(), base.memoryMb(), base.maxProcesses(), base.cpuTime(), base.network(), true);
+        ExecutionResult result = run(fixture.request(nextRunId(), tokens, "{\"action\":\"env\"}", Map.of()), new RecordingSink());
+
+        assertThat(result.outcome()).as(String.valueOf(result.error())).isEqualTo(Outcome.SUCCEEDED);
+        assertThat(result.output().get("env").get("CREWSHIP_LLM_TOKENS").asText()).isEqualTo("true");
     }
 
     @Test

@@ -28,7 +28,8 @@ final class DeploymentJson {
                 .put("memory_mb", config.memoryMb())
                 .put("max_processes", config.maxProcesses())
                 .put("cpu_seconds", config.cpuTime().toSeconds())
-                .put("network", config.network());
+                .put("network", config.network())
+                .put("llm_tokens", config.llmTokens());
         return node.put("environment_reused", details.environmentReused())
                 .put("source_sha256", deployment.sourceSha256())
                 .put("error", deployment.error())

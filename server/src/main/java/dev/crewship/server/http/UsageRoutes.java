@@ -7,7 +7,7 @@ import dev.crewship.usage.Usage;
 import dev.crewship.usage.UsageService;
 import io.javalin.config.RoutesConfig;
 
-/** {@code GET /v1/projects/{name}/usage}: a project's runs by status and the run time they used. */
+/** {@code GET /v1/projects/{name}/usage}: a project's runs by status, the run time and the LLM tokens they used. */
 public final class UsageRoutes implements Routes {
     private final UsageService usage;
 
@@ -30,6 +30,11 @@ public final class UsageRoutes implements Routes {
             runs.put(status.wire(), usage.runsByStatus().getOrDefault(status, 0L));
         }
         runs.put("total", usage.totalRuns());
-        return node.put("run_seconds", usage.runSeconds());
+        node.put("run_seconds", usage.runSeconds());
+        node.putObject("tokens")
+                .put("prompt_tokens", usage.tokens().promptTokens())
+                .put("completion_tokens", usage.tokens().completionTokens())
+                .put("total_tokens", usage.tokens().totalTokens());
+        return node;
     }
 }

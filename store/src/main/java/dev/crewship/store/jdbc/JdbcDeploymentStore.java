@@ -210,6 +210,7 @@ final class JdbcDeploymentStore implements DeploymentStore {
         node.put("max_processes", config.maxProcesses());
         node.put("cpu_time_ms", millis(config.cpuTime()));
         node.put("network", config.network());
+        node.put("llm_tokens", config.llmTokens());
         return JsonColumns.write(node);
     }
 
@@ -226,7 +227,8 @@ final class JdbcDeploymentStore implements DeploymentStore {
                 node.path("memory_mb").asLong(),
                 node.path("max_processes").asInt(),
                 duration(node.get("cpu_time_ms")),
-                node.path("network").asBoolean());
+                node.path("network").asBoolean(),
+                node.path("llm_tokens").asBoolean(false)); // absent in rows written before the key existed
     }
 
     private static Long millis(Duration duration) {

@@ -16,6 +16,7 @@ import dev.crewship.run.RunError;
 import dev.crewship.run.RunQuery;
 import dev.crewship.run.RunStatus;
 import dev.crewship.run.RunStore;
+import dev.crewship.usage.TokenUsage;
 import dev.crewship.usage.Usage;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -333,7 +334,28 @@ final class JdbcRunStore implements RunStore {
             byStatus.put(t.status(), t.runs());
             runMillis += t.runMillis();
         }
-        return new Usage(byStatus, runMillis / 1000.0);
+        return new Usage(byStatus, runMillis / 1000.0, tokens(projectId));
+    }
+
+    /**
+     * Summed in Java over the project's {@code llm.completed} events: the event data is JSON text in both
+     * databases, and reading it here keeps one definition of a count (TokenUsage) for SQLite and PostgreSQL.
+     */
+    private TokenUsage tokens(String projectId) {
+        return db.read(h -> {
+            TokenUsage sum = TokenUsage.NONE;
+            try (var rows = h.createQuery("SELECT e.data FROM run_events e JOIN runs r ON r.id = e.run_id"
+                            + " WHERE r.project_id = :projectId AND e.type = :type")
+                    .bind("projectId", projectId)
+                    .bind("type", TokenUsage.EVENT_TYPE)
+                    .mapTo(String.class)
+                    .stream()) {
+                for (String data : (Iterable<String>) rows::iterator) {
+                    sum = sum.plus(JsonColumns.read(data));
+                }
+            }
+            return sum;
+        });
     }
 
     private static void requireExists(Handle h, String runId) {

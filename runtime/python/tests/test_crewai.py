@@ -1,0 +1,332 @@
+"""Real CrewAI crews (the version the examples pin) run through the runtime against the fake LLM.
+
+CrewAI is not installed in the interpreter that runs pytest: these tests run the runtime on the
+virtualenv scripts/install-deps.sh builds from the cached wheels (scripts/lib/crewai.sh), as a
+deployment's environment would be.
+"""
+import json
+import os
+import re
+import shutil
+import socket
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO_ROOT, Runtime
+
+sys.path.insert(0, str(REPO_ROOT / "tools" / "fake-llm"))
+from fake_llm import FakeLLM, Rules  # noqa: E402
+
+CREWAI_VERSION = re.search(r"CREWSHIP_CREWAI_VERSION=(\S+)", (REPO_ROOT / "scripts/lib/crewai.sh").read_text()).group(1)
+CACHE = Path(os.environ.get("CREWSHIP_CACHE_DIR") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "crewship")
+VENV = Path(os.environ.get("CREWSHIP_CREWAI_VENV") or CACHE / "venvs" / f"crewai-{CREWAI_VERSION}")
+RULES = REPO_ROOT / "tools" / "fake-llm" / "rules"
+EXAMPLES = REPO_ROOT / "examples"
+
+
+@pytest.fixture(scope="module")
+def crewai_python():
+    python = VENV / "bin" / "python"
+    if not (VENV / ".complete").exists():
+        pytest.fail(f"no CrewAI virtualenv at {VENV}: run scripts/install-deps.sh (it caches crewai=={CREWAI_VERSION})")
+    return str(python)
+
+
+class LLM:
+    """A fake LLM server on a loopback port for one test."""
+
+    def __init__(self, rules):
+        self.server = FakeLLM(Rules(rules))
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def env(self, **extra):
+        return {"OPENAI_API_KEY": "fake-key", "OPENAI_BASE_URL": self.server.base_url, "MODEL": "gpt-4o-mini", **extra}
+
+    @property
+    def requests(self):
+        return self.server.requests
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def llm_for():
+    servers = []
+
+    def start(rules):
+        servers.append(LLM(json.loads(Path(rules).read_text()) if isinstance(rules, Path) else rules))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+def example(name, tmp_path, python):
+    """A copy of an example (the runtime works in it as in /app) whose artifacts folder is its ./artifacts."""
+    app = tmp_path / name
+    shutil.copytree(EXAMPLES / name, app, ignore=shutil.ignore_patterns("__pycache__", "artifacts"))
+    runtime = Runtime(tmp_path, app=app, python=python)
+    runtime.artifacts = app / "artifacts"
+    return runtime
+
+
+def of_type(outcome, *types):
+    return [(t, d) for t, d in outcome.events if t in types]
+
+
+def test_examples_pin_the_cached_crewai():
+    for name in ("research-crew", "flow"):
+        assert f'"crewai=={CREWAI_VERSION}"' in (EXAMPLES / name / "pyproject.toml").read_text(), name
+
+
+def test_research_crew_events_report_and_output(tmp_path, crewai_python, llm_for):
+    llm = llm_for(RULES / "research-crew.json")
+    runtime = example("research-crew", tmp_path, crewai_python)
+
+    outcome = runtime.run("research_crew.crew:ResearchCrew", {"topic": "AI agents"}, env=llm.env())
+
+    researcher, analyst = "AI agents Senior Data Researcher", "AI agents Reporting Analyst"
+    flow = [(t, d) for t, d in of_type(outcome, "agent.started", "agent.completed", "tool.called")]
+    assert [t for t, _ in flow] == ["agent.started", "tool.called", "agent.completed", "agent.started", "agent.completed"]
+    assert flow[0][1] == {"agent": researcher, "task": "research_task"}
+    assert flow[1][1] == {"tool": "notes_search", "args": {"query": "AI agents"}, "agent": researcher, "task": "research_task"}
+    assert flow[2][1]["agent"] == researcher and flow[2][1]["output"].startswith("- Agents combine an LLM with tools")
+    assert flow[3][1] == {"agent": analyst, "task": "reporting_task"}
+    # Every kind, in CrewAI's order: the task wraps the agent, which wraps its LLM calls and tools.
+    kinds = [t for t, _ in outcome.events if t != "log"]
+    assert kinds == ["task.started", "agent.started", "llm.started", "llm.completed", "tool.called", "tool.completed",
+                     "llm.started", "llm.completed", "agent.completed", "task.completed",
+                     "task.started", "agent.started", "llm.started", "llm.completed", "agent.completed", "task.completed"]
+    tool_done = of_type(outcome, "tool.completed")[0][1]
+    assert tool_done["output"].count("\n") == 2 and tool_done["from_cache"] is False
+
+    report = (runtime.artifacts / "report.md").read_text()
+    assert report.startswith("# Report: AI agents\n")
+    output = outcome.result
+    assert output["raw"] == report
+    assert [t["name"] for t in output["tasks_output"]] == ["research_task", "reporting_task"]
+    assert output["tasks_output"][0]["raw"] == tool_done["output"]
+    assert output["json_dict"] is None and output["pydantic"] is None
+
+    # Token usage: what the fake LLM counted, call by call, as llm.completed events and in the output.
+    calls = [d for t, d in outcome.events if t == "llm.completed"]
+    assert [c["finish_reason"] for c in calls] == ["tool_calls", "stop", "stop"]
+    assert all(c["model"] == "gpt-4o-mini" and c["usage"]["total_tokens"] > 0 for c in calls)
+    assert output["token_usage"]["total_tokens"] == sum(c["usage"]["total_tokens"] for c in calls)
+    assert output["token_usage"]["prompt_tokens"] == sum(c["usage"]["prompt_tokens"] for c in calls)
+    assert output["token_usage"]["successful_requests"] == 3
+
+    # The researcher's second call carried the tool's result back to the LLM.
+    assert [r["rule"] for r in llm.requests] == ["researcher: look the topic up", "researcher: answer from the notes",
+                                                "analyst: write the report"]
+    tool_message = llm.requests[1]["request"]["messages"][-1]
+    assert tool_message["role"] == "tool" and "Multi-agent crews split work by role" in tool_message["content"]
+
+
+def test_flow_result_is_the_flows_result(tmp_path, crewai_python, llm_for):
+    llm = llm_for(RULES / "flow.json")
+    runtime = example("flow", tmp_path, crewai_python)
+
+    outcome = runtime.run("research_flow.main:ResearchFlow", {"topic": "AI agents", "audience": "students"}, env=llm.env())
+
+    summary = "Agents pair a language model with tools. Crews give each agent one role. Flows chain crews with shared state."
+    assert outcome.result == {"topic": "AI agents", "summary": summary, "word_count": 19}
+    assert "Topic: AI agents (for students)" in outcome.logs("stdout")
+    steps = [(t, d["method"]) for t, d in of_type(outcome, "flow.method.started", "flow.method.completed")]
+    assert steps == [("flow.method.started", "pick_topic"), ("flow.method.completed", "pick_topic"),
+                     ("flow.method.started", "summarize"), ("flow.method.completed", "summarize"),
+                     ("flow.method.started", "publish"), ("flow.method.completed", "publish")]
+    kinds = [t for t, _ in outcome.events if t != "log"]
+    assert kinds.index("flow.method.started") < kinds.index("agent.started") < kinds.index("agent.completed")
+    assert of_type(outcome, "agent.started") == [("agent.started", {"agent": "Technical Summary Writer", "task": "summary_task"})]
+    # The crew's agent was given the flow's state through its inputs.
+    assert "for students" in llm.requests[0]["request"]["messages"][-1]["content"]
+
+
+CREW_WITH_TOOL = """
+from crewai import Agent, Crew, Task
+from crewai.tools import BaseTool
+
+
+class Inventory(BaseTool):
+    name: str = "inventory"
+    description: str = "Counts the items of a kind in stock."
+
+    def _run(self, item: str, api_key: str = "") -> str:
+        {body}
+
+
+def crew():
+    agent = Agent(role="Clerk", goal="Count stock", backstory="Careful.", tools=[Inventory()])
+    task = Task(description="How many {{item}} are in stock?", expected_output="A number", agent=agent)
+    return Crew(agents=[agent], tasks=[task], tool_failure_policy="{policy}")
+
+
+def kickoff(inputs):
+    return crew().kickoff(inputs=inputs)
+"""
+
+INVENTORY_RULES = {"rules": [
+    {"name": "answer", "when": {"last_role": "tool"}, "reply": "There are 12 in stock."},
+    {"name": "count", "when": {"has_tool": "inventory"},
+     "reply": {"tool_calls": [{"name": "inventory", "arguments": {"item": "widgets", "api_key": "sk-live-123456"}}]}},
+]}
+
+
+def test_tool_arguments_are_redacted_by_name(tmp_path, crewai_python, llm_for):
+    llm = llm_for(INVENTORY_RULES)
+    runtime = Runtime(tmp_path, python=crewai_python)
+    runtime.write("stock.py", CREW_WITH_TOOL.format(body="return '12'", policy="warn"))
+
+    outcome = runtime.run("stock:kickoff", {"item": "widgets"}, env=llm.env())
+
+    assert outcome.result["raw"] == "There are 12 in stock."
+    (called,) = [d for t, d in outcome.events if t == "tool.called"]
+    assert called["args"] == {"item": "widgets", "api_key": "[REDACTED]"}
+    assert "sk-live-123456" not in json.dumps([d for t, d in outcome.events if t != "log"])
+
+
+def test_a_tool_that_raises_fails_the_run_with_its_message(tmp_path, crewai_python, llm_for):
+    llm = llm_for(INVENTORY_RULES)
+    runtime = Runtime(tmp_path, python=crewai_python)
+    runtime.write("stock.py", CREW_WITH_TOOL.format(body="raise RuntimeError('inventory service unreachable')",
+                                                    policy="raise"))
+
+    outcome = runtime.run("stock:kickoff", {"item": "widgets"}, env=llm.env())
+
+    error = outcome.error
+    assert "inventory service unreachable" in error["message"], error
+    assert "Traceback" in error["traceback"] and "stock.py" in error["traceback"]
+    assert len(error["traceback"].encode()) <= 8 * 1024
+    failed = [d for t, d in outcome.events if t == "tool.failed"]
+    assert failed and failed[0]["tool"] == "inventory" and "inventory service unreachable" in failed[0]["error"]
+    assert [t for t, _ in outcome.events if t in ("agent.started", "agent.failed")][:1] == ["agent.started"]
+
+
+def test_an_llm_that_answers_errors_fails_the_run_with_a_clear_message(tmp_path, crewai_python, llm_for):
+    llm = llm_for({"error": {"status": 503, "message": "the model is overloaded, try later"}})
+    runtime = example("research-crew", tmp_path, crewai_python)
+
+    outcome = runtime.run("research_crew.crew:ResearchCrew", {"topic": "AI agents"}, env=llm.env())
+
+    error = outcome.error
+    assert "the model is overloaded, try later" in error["message"] and "503" in error["message"], error
+    assert error["type"] == "openai.InternalServerError", error
+    assert "crewai" in error["traceback"] and len(error["traceback"].encode()) <= 8 * 1024
+    failed = [d for t, d in outcome.events if t == "llm.failed"]
+    assert failed and "overloaded" in failed[0]["error"] and failed[0]["agent"] == "AI agents Senior Data Researcher"
+    # CrewAI reports each failed call twice; each call is one llm.failed. Its agent retries the task.
+    started = [d["call_id"] for t, d in outcome.events if t == "llm.started"]
+    assert [d["call_id"] for d in failed] == started and len(set(started)) == len(started) > 1
+    kinds = [t for t, _ in outcome.events if t != "log"]
+    assert kinds[-1] == "task.failed" and kinds.count("agent.failed") == len(started)
+    assert not (runtime.artifacts / "report.md").exists()
+
+
+STRUCTURED = """
+from pydantic import BaseModel
+from crewai import Agent, Crew, LLM, Task
+
+
+class Verdict(BaseModel):
+    title: str
+    score: int
+
+
+def kickoff(inputs):
+    llm = LLM(model="gpt-4o-mini", stream=inputs.get("stream", False))
+    agent = Agent(role="Judge", goal="Judge", backstory="Fair.", llm=llm)
+    task = Task(description="Judge the pitch.", expected_output="A verdict", agent=agent, output_pydantic=Verdict)
+    return Crew(agents=[agent], tasks=[task]).kickoff()
+"""
+
+VERDICT_RULES = {"rules": [{"name": "verdict", "when": {"system_contains": "Judge"},
+                            "reply": '{"title": "Solid pitch", "score": 8}'}]}
+
+
+def test_structured_output_is_in_the_result(tmp_path, crewai_python, llm_for):
+    llm = llm_for(VERDICT_RULES)
+    runtime = Runtime(tmp_path, python=crewai_python)
+    runtime.write("judge.py", STRUCTURED)
+
+    outcome = runtime.run("judge:kickoff", {}, env=llm.env())
+
+    output = outcome.result
+    assert output["pydantic"] == {"title": "Solid pitch", "score": 8}
+    assert output["json_dict"] is None
+    assert output["tasks_output"][0]["json_dict"] is None and "pydantic" not in output["tasks_output"][0]
+    assert not [t for t, _ in outcome.events if t == "llm.token"]
+
+
+def test_llm_tokens_are_streamed_only_when_the_project_opts_in(tmp_path, crewai_python, llm_for):
+    llm = llm_for(VERDICT_RULES)
+    runtime = Runtime(tmp_path, python=crewai_python)
+    runtime.write("judge.py", STRUCTURED)
+
+    quiet = runtime.run("judge:kickoff", {"stream": True}, env=llm.env())
+    streamed = runtime.run("judge:kickoff", {"stream": True}, env=llm.env(CREWSHIP_LLM_TOKENS="true"))
+
+    assert not [t for t, _ in quiet.events if t == "llm.token"]
+    tokens = [d for t, d in streamed.events if t == "llm.token"]
+    assert len(tokens) > 1 and all(d["agent"] == "Judge" for d in tokens)
+    assert "".join(d["token"] for d in tokens) == '{"title": "Solid pitch", "score": 8}'
+    kinds = [t for t, _ in streamed.events if t != "log"]
+    assert kinds.index("llm.started") < kinds.index("llm.token") and \
+        len(kinds) - 1 - kinds[::-1].index("llm.token") < kinds.index("llm.completed")
+    assert streamed.result["pydantic"] == {"title": "Solid pitch", "score": 8}
+
+
+def test_crewai_sends_nothing_but_the_llm_calls(tmp_path, crewai_python, llm_for):
+    """Telemetry and tracing are off: with every HTTP(S) client pointed at a proxy that records
+    connections, only the LLM (on loopback, exempt from the proxy) is reached."""
+    llm = llm_for(RULES / "research-crew.json")
+    proxy = socket.create_server(("127.0.0.1", 0))
+    proxy.settimeout(0.2)
+    address = f"http://127.0.0.1:{proxy.getsockname()[1]}"
+    runtime = example("research-crew", tmp_path, crewai_python)
+
+    outcome = runtime.run("research_crew.crew:ResearchCrew", {"topic": "AI agents"}, env=llm.env(
+        HTTP_PROXY=address, HTTPS_PROXY=address, ALL_PROXY=address, http_proxy=address, https_proxy=address,
+        NO_PROXY="127.0.0.1", no_proxy="127.0.0.1"))
+
+    assert outcome.result["raw"].startswith("# Report: AI agents")
+    try:
+        connection, _ = proxy.accept()
+        connection.close()
+        pytest.fail("something in the run tried to reach the internet through the proxy")
+    except socket.timeout:
+        pass
+    finally:
+        proxy.close()
+    assert len(llm.requests) == 3
+
+
+STANDALONE_AGENT = """
+from crewai import Agent
+
+
+def kickoff(inputs):
+    agent = Agent(role="Greeter\\n", goal="Greet", backstory="Kind.")
+    return agent.kickoff(f"Greet {inputs['name']}")
+"""
+
+
+def test_an_agent_kicked_off_without_a_crew_reports_its_events(tmp_path, crewai_python, llm_for):
+    llm = llm_for({"rules": [{"name": "greet", "when": {"system_contains": "Greeter"}, "reply": "Hello, Ada!"}]})
+    runtime = Runtime(tmp_path, python=crewai_python)
+    runtime.write("greeter.py", STANDALONE_AGENT)
+
+    outcome = runtime.run("greeter:kickoff", {"name": "Ada"}, env=llm.env())
+
+    assert outcome.result["raw"] == "Hello, Ada!"
+    agents = of_type(outcome, "agent.started", "agent.completed")
+    assert agents == [("agent.started", {"agent": "Greeter", "task": None}),
+                      ("agent.completed", {"agent": "Greeter", "task": None, "output": "Hello, Ada!"})]
+    kinds = [t for t, _ in outcome.events if t != "log"]
+    assert kinds == ["agent.started", "llm.started", "llm.completed", "agent.completed"]
