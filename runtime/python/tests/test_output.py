@@ -134,8 +134,10 @@ def test_processes_left_writing_never_follow_the_final_message(runtime):
         os.kill(outcome.result["child"], signal.SIGKILL)
     except ProcessLookupError:
         pass  # it died of a broken pipe once the runtime was gone
-    assert outcome.logs()[0] == "started"
-    assert set(outcome.logs()[1:]) <= {"tick", "tock"}
+    # The framing checks (conftest) already hold: the result is the last message. The child's stderr
+    # may be read before the crew's stdout line, so "started" need not come first.
+    assert "started" in outcome.logs()
+    assert set(outcome.logs()) <= {"started", "tick", "tock"}
 
 
 def test_threads_left_running_do_not_keep_the_run_alive(runtime):

@@ -1,6 +1,6 @@
 """Flow state kept in a thread's values, with the real CrewAI (no LLM needed: the flows are plain
-Python). Runs when an interpreter with crewai is found: $CREWSHIP_CREWAI_PYTHON, else a virtualenv
-under ~/.cache/crewship/venvs/crewai-*/ (where the project's scripts keep one); skipped otherwise."""
+Python). Needs an interpreter with crewai: $CREWSHIP_CREWAI_PYTHON, else the virtualenv
+scripts/install-deps.sh builds under ~/.cache/crewship/venvs/crewai-*/; without one the tests fail."""
 import glob
 import os
 from pathlib import Path
@@ -13,7 +13,13 @@ CANDIDATES = [os.environ.get("CREWSHIP_CREWAI_PYTHON", "")] + sorted(
     glob.glob(str(Path.home() / ".cache" / "crewship" / "venvs" / "crewai-*" / "bin" / "python")), reverse=True)
 CREWAI_PYTHON = next((p for p in CANDIDATES if p and os.access(p, os.X_OK)), None)
 
-pytestmark = pytest.mark.skipif(CREWAI_PYTHON is None, reason="no Python with crewai installed (set CREWSHIP_CREWAI_PYTHON)")
+
+
+@pytest.fixture(autouse=True)
+def crewai_required():
+    if CREWAI_PYTHON is None:
+        pytest.fail("no Python with crewai: run scripts/install-deps.sh (it builds ~/.cache/crewship/venvs/crewai-*)"
+                    " or set CREWSHIP_CREWAI_PYTHON")
 
 FLOWS = """
 from pydantic import BaseModel
