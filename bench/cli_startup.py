@@ -10,7 +10,7 @@ examples/hello and makes a few runs, so `runs list` prints a real table. The fir
 warm-ups: they create the class data sharing archive bin/crewship keeps beside the jar. Also records
 the CPU time (user + sys) each command used, and the machine's load average, because on a machine
 shared with other work the wall time includes waiting for a core. Writes
-bench/results/cli_startup.json and the "CLI start-up" section of bench/README.md. A benchmark, not a
+bench/results/cli_startup.json and the "CLI start-up" section of BENCHMARKS.md. A benchmark, not a
 test: it asserts nothing."""
 import argparse
 import datetime as dt
@@ -32,7 +32,7 @@ from crewship_e2e import CLI, Server, crew_copy  # noqa: E402
 
 TARGET_MS = 300
 WARM_UPS = 3
-REPORT = os.path.join(HERE, "README.md")
+REPORT = os.path.join(ROOT, "BENCHMARKS.md")
 BEGIN, END = "<!-- cli_startup:begin -->", "<!-- cli_startup:end -->"
 
 
