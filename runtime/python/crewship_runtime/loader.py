@@ -112,13 +112,45 @@ def _class_runner(cls, entrypoint, on_flow):
             raise EntrypointError(
                 f"entrypoint {entrypoint!r} is the @CrewBase class {cls.__qualname__}, which has no crew() method;"
                 " name its @crew method crew(), as `crewai create crew` does")
-        # A fresh crew per run, as `crewai run` builds one.
-        return _awaited(lambda inputs: cls().crew().kickoff(inputs=inputs))
+        # A fresh crew per run, as `crewai run` builds one (or the one a warm parent built for this process).
+        return _awaited(lambda inputs: (_prebuilt.pop(cls, None) or cls().crew()).kickoff(inputs=inputs))
     if callable(getattr(cls, "kickoff", None)):
         return _awaited(lambda inputs: cls().kickoff(inputs))
     raise EntrypointError(
         f"entrypoint {entrypoint!r} is the class {cls.__qualname__}, which has neither a crew() method"
         " (a @CrewBase class) nor a kickoff() method")
+
+
+# A crew a warm parent built before forking: each child takes its own copy once (docs/runtime-protocol.md,
+# "Warm starts"). Keyed by the @CrewBase class.
+_prebuilt = {}
+
+
+def prebuild(entrypoint, app_dir):
+    """In a warm parent: builds the crew of a ``@CrewBase`` entrypoint once, so each forked run starts
+    with its own copy of an unused crew instead of building one (building CrewAI's LLM clients alone
+    costs about 50 ms per TLS context). Only a crew whose building opened no file or socket and
+    started no thread is kept: such a copy cannot be shared between runs through the kernel, so it is
+    exactly a fresh crew. Returns a line saying what happened."""
+    module_name, attribute = _split(entrypoint)
+    target = _attribute(importlib.import_module(module_name), module_name, attribute)
+    if not isinstance(target, type) or _is_flow_class(target) or not _is_crew_base(target) or not callable(getattr(target, "crew", None)):
+        return "nothing to prebuild: the entrypoint is not a @CrewBase class"
+    import threading
+
+    fds, threads = _open_fds(), threading.active_count()
+    crew = target().crew()
+    if _open_fds() != fds or threading.active_count() != threads:
+        return "crew not prebuilt: building it opened files or started threads; each run builds its own"
+    _prebuilt[target] = crew
+    return "crew prebuilt"
+
+
+def _open_fds():
+    try:
+        return sorted(os.listdir("/proc/self/fd"))
+    except OSError:
+        return None
 
 
 def _kickoff_flow(flow, inputs, on_flow):

@@ -29,7 +29,7 @@ import traceback
 from crewship_runtime import isolation, messages, runner
 from crewship_runtime.channel import Channel
 from crewship_runtime.errors import describe
-from crewship_runtime.loader import load, prepare_path
+from crewship_runtime.loader import load, prebuild, prepare_path
 
 SOCKET_NAME = "protocol.sock"
 ARTIFACTS_NAME = "artifacts"
@@ -48,6 +48,7 @@ def main(argv):
         app_dir = os.environ.get("CREWSHIP_APP_DIR", "/app")
         prepare_path(app_dir)
         load(entrypoint, app_dir)
+        prebuilt = prebuild(entrypoint, app_dir)
     except BaseException as exc:  # the cold start reports it properly; the executor falls back to one
         _send(control, {"kind": "failed", "error": describe(exc)})
         os._exit(1)
@@ -56,7 +57,7 @@ def main(argv):
     # Objects that exist now are never freed: keeping the collector off them keeps their pages shared with the children.
     gc.collect()
     gc.freeze()
-    _send(control, {"kind": "ready", "import_ms": round((time.monotonic() - started) * 1000, 1)})
+    _send(control, {"kind": "ready", "import_ms": round((time.monotonic() - started) * 1000, 1), "prebuild": prebuilt})
     _serve(control, runs_dir, tmp_bytes)
 
 

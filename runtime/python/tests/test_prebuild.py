@@ -1,0 +1,67 @@
+"""A warm parent's prebuilt crew (loader.prebuild): used by the first run of each forked process only,
+and kept only when building it opened no file and started no thread."""
+import sys
+import textwrap
+
+import pytest
+
+from crewship_runtime import loader
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(tmp_path))
+    loader._prebuilt.clear()
+    yield tmp_path
+    loader._prebuilt.clear()
+    for name in ("prebuilt_crew", "leaky_crew"):
+        sys.modules.pop(name, None)
+
+
+def write(app, name, body):
+    (app / f"{name}.py").write_text(textwrap.dedent(body))
+
+
+CREW = """
+    BUILT = []
+
+    class Crew:
+        def __init__(self, number):
+            self.number = number
+
+        def kickoff(self, inputs):
+            return {"crew": self.number, "inputs": inputs}
+
+    class ResearchCrew:
+        is_crew_class = True
+
+        def crew(self):
+            BUILT.append(1)
+            return Crew(len(BUILT))
+"""
+
+
+def test_the_first_run_takes_the_prebuilt_crew_and_later_runs_build_their_own(app):
+    write(app, "prebuilt_crew", CREW)
+    run = loader.load("prebuilt_crew:ResearchCrew", str(app))
+
+    assert loader.prebuild("prebuilt_crew:ResearchCrew", str(app)) == "crew prebuilt"
+
+    assert run({"topic": "a"}) == {"crew": 1, "inputs": {"topic": "a"}}
+    assert run({"topic": "b"}) == {"crew": 2, "inputs": {"topic": "b"}}
+    assert sys.modules["prebuilt_crew"].BUILT == [1, 1]
+
+
+def test_a_crew_whose_building_opens_a_file_is_not_prebuilt(app):
+    write(app, "leaky_crew", CREW.replace("            BUILT.append(1)", "            BUILT.append(open(__file__))"))
+
+    assert loader.prebuild("leaky_crew:ResearchCrew", str(app)).startswith("crew not prebuilt")
+
+    assert loader._prebuilt == {}
+
+
+def test_only_crewbase_classes_are_prebuilt(app):
+    write(app, "prebuilt_crew", CREW + "\n    def kickoff(inputs):\n        return inputs\n")
+
+    assert loader.prebuild("prebuilt_crew:kickoff", str(app)).startswith("nothing to prebuild")
+    assert loader._prebuilt == {}
