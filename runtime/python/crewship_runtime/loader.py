@@ -124,26 +124,79 @@ def _class_runner(cls, entrypoint, on_flow):
 # A crew a warm parent built before forking: each child takes its own copy once (docs/runtime-protocol.md,
 # "Warm starts"). Keyed by the @CrewBase class.
 _prebuilt = {}
+# What building it left in the run's writable folders (a tar archive), restored into each run's fresh ones.
+_prebuilt_files = None
+WRITABLE_FOLDERS = ("/tmp", "/dev/shm")
+MAX_PREBUILT_FILES_BYTES = 16 * 1024 * 1024
 
 
-def prebuild(entrypoint, app_dir):
+def prebuild(entrypoint, app_dir, writable=WRITABLE_FOLDERS):
     """In a warm parent: builds the crew of a ``@CrewBase`` entrypoint once, so each forked run starts
     with its own copy of an unused crew instead of building one (building CrewAI's LLM clients alone
-    costs about 50 ms per TLS context). Only a crew whose building opened no file or socket and
-    started no thread is kept: such a copy cannot be shared between runs through the kernel, so it is
-    exactly a fresh crew. Returns a line saying what happened."""
+    costs about 50 ms per TLS context). Kept only when building it opened no file or socket and
+    started no thread, so that nothing of it is shared between runs through the kernel; files it
+    wrote in ``writable`` (at most 16 MiB; CrewAI creates a SQLite file, say) are kept as an archive
+    that :func:`restore_prebuilt_files` puts into each run's own fresh folders. Then each run's copy
+    is exactly a fresh crew. Returns a line saying what happened."""
+    global _prebuilt_files
     module_name, attribute = _split(entrypoint)
     target = _attribute(importlib.import_module(module_name), module_name, attribute)
     if not isinstance(target, type) or _is_flow_class(target) or not _is_crew_base(target) or not callable(getattr(target, "crew", None)):
         return "nothing to prebuild: the entrypoint is not a @CrewBase class"
     import threading
 
-    fds, threads = _open_fds(), threading.active_count()
+    fds, threads, files = _open_fds(), threading.active_count(), _tree(writable)
     crew = target().crew()
     if _open_fds() != fds or threading.active_count() != threads:
         return "crew not prebuilt: building it opened files or started threads; each run builds its own"
+    archive = None
+    if _tree(writable) != files:
+        archive = _archive(writable)
+        if archive is None:
+            return "crew not prebuilt: building it wrote more than 16 MiB; each run builds its own"
     _prebuilt[target] = crew
-    return "crew prebuilt"
+    _prebuilt_files = archive
+    return "crew prebuilt" + (f" (with {len(archive)} bytes of files it wrote)" if archive else "")
+
+
+def restore_prebuilt_files():
+    """In a run forked from a warm parent, into its fresh writable folders: the files building the
+    prebuilt crew wrote."""
+    if _prebuilt_files:
+        import io
+        import tarfile
+
+        with tarfile.open(fileobj=io.BytesIO(_prebuilt_files)) as archive:
+            archive.extractall("/")
+
+
+def _tree(folders):
+    state = {}
+    for folder in folders:
+        for root, dirs, names in os.walk(folder):
+            for name in dirs + names:
+                path = os.path.join(root, name)
+                try:
+                    info = os.lstat(path)
+                except OSError:
+                    continue
+                state[path] = (info.st_mode, info.st_size, info.st_mtime_ns)
+    return state
+
+
+def _archive(folders):
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for folder in folders:
+            for name in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+                archive.add(os.path.join(folder, name), arcname=os.path.join(folder, name).lstrip("/"))
+                if buffer.tell() > MAX_PREBUILT_FILES_BYTES:
+                    return None
+    data = buffer.getvalue()
+    return data if len(data) <= MAX_PREBUILT_FILES_BYTES else None
 
 
 def _open_fds():

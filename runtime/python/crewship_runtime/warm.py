@@ -29,7 +29,7 @@ import traceback
 from crewship_runtime import isolation, messages, runner
 from crewship_runtime.channel import Channel
 from crewship_runtime.errors import describe
-from crewship_runtime.loader import load, prebuild, prepare_path
+from crewship_runtime.loader import load, prebuild, prepare_path, restore_prebuilt_files
 
 SOCKET_NAME = "protocol.sock"
 ARTIFACTS_NAME = "artifacts"
@@ -165,6 +165,7 @@ def _run(connection, alive):
         os.close(alive)
         isolation.mount_proc()
         isolation.drop_all_capabilities()
+        restore_prebuilt_files()
         os.chdir(os.environ.get("CREWSHIP_APP_DIR", "/app"))
         raw = _read_all(connection)
         environment = _environment(raw)

@@ -11,10 +11,12 @@ from crewship_runtime import loader
 @pytest.fixture
 def app(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "writable").mkdir()
     loader._prebuilt.clear()
     yield tmp_path
     loader._prebuilt.clear()
-    for name in ("prebuilt_crew", "leaky_crew"):
+    loader._prebuilt_files = None
+    for name in ("prebuilt_crew", "leaky_crew", "writing_crew"):
         sys.modules.pop(name, None)
 
 
@@ -45,7 +47,7 @@ def test_the_first_run_takes_the_prebuilt_crew_and_later_runs_build_their_own(ap
     write(app, "prebuilt_crew", CREW)
     run = loader.load("prebuilt_crew:ResearchCrew", str(app))
 
-    assert loader.prebuild("prebuilt_crew:ResearchCrew", str(app)) == "crew prebuilt"
+    assert loader.prebuild("prebuilt_crew:ResearchCrew", str(app), writable=(str(app / "writable"),)) == "crew prebuilt"
 
     assert run({"topic": "a"}) == {"crew": 1, "inputs": {"topic": "a"}}
     assert run({"topic": "b"}) == {"crew": 2, "inputs": {"topic": "b"}}
@@ -55,7 +57,7 @@ def test_the_first_run_takes_the_prebuilt_crew_and_later_runs_build_their_own(ap
 def test_a_crew_whose_building_opens_a_file_is_not_prebuilt(app):
     write(app, "leaky_crew", CREW.replace("            BUILT.append(1)", "            BUILT.append(open(__file__))"))
 
-    assert loader.prebuild("leaky_crew:ResearchCrew", str(app)).startswith("crew not prebuilt")
+    assert loader.prebuild("leaky_crew:ResearchCrew", str(app), writable=(str(app / "writable"),)).startswith("crew not prebuilt")
 
     assert loader._prebuilt == {}
 
@@ -63,5 +65,18 @@ def test_a_crew_whose_building_opens_a_file_is_not_prebuilt(app):
 def test_only_crewbase_classes_are_prebuilt(app):
     write(app, "prebuilt_crew", CREW + "\n    def kickoff(inputs):\n        return inputs\n")
 
-    assert loader.prebuild("prebuilt_crew:kickoff", str(app)).startswith("nothing to prebuild")
+    assert loader.prebuild("prebuilt_crew:kickoff", str(app), writable=(str(app / "writable"),)).startswith("nothing to prebuild")
     assert loader._prebuilt == {}
+
+
+def test_files_building_wrote_are_restored_into_each_runs_fresh_folders(app):
+    writable = app / "writable"
+    write(app, "writing_crew", CREW.replace("            BUILT.append(1)",
+                                            f"            BUILT.append(1)\n            open({str(writable / 'db.sqlite')!r}, 'w').write('tables')"))
+
+    assert loader.prebuild("writing_crew:ResearchCrew", str(app), writable=(str(writable),)).startswith("crew prebuilt (with ")
+    (writable / "db.sqlite").unlink()  # a run's folders start empty
+
+    loader.restore_prebuilt_files()
+
+    assert (writable / "db.sqlite").read_text() == "tables"
