@@ -1,6 +1,6 @@
 """Flow state kept in a thread's values, with the real CrewAI (no LLM needed: the flows are plain
 Python). Needs an interpreter with crewai: $CREWSHIP_CREWAI_PYTHON, else the virtualenv
-scripts/install-deps.sh builds under ~/.cache/crewship/venvs/crewai-*/; without one the tests fail."""
+scripts/install-deps.sh builds under $CREWSHIP_CACHE_DIR (~/.cache/crewship)/venvs/crewai-*/; without one the tests fail."""
 import glob
 import os
 from pathlib import Path
@@ -9,8 +9,10 @@ import pytest
 
 from conftest import Runtime
 
-CANDIDATES = [os.environ.get("CREWSHIP_CREWAI_PYTHON", "")] + sorted(
-    glob.glob(str(Path.home() / ".cache" / "crewship" / "venvs" / "crewai-*" / "bin" / "python")), reverse=True)
+_CACHE = Path(os.environ.get("CREWSHIP_CACHE_DIR") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "crewship")
+CANDIDATES = [os.environ.get("CREWSHIP_CREWAI_PYTHON", ""),
+              os.path.join(os.environ.get("CREWSHIP_CREWAI_VENV", ""), "bin", "python") if os.environ.get("CREWSHIP_CREWAI_VENV") else ""] + sorted(
+    glob.glob(str(_CACHE / "venvs" / "crewai-*" / "bin" / "python")), reverse=True)
 CREWAI_PYTHON = next((p for p in CANDIDATES if p and os.access(p, os.X_OK)), None)
 
 
