@@ -27,7 +27,11 @@ final class RunScratch {
     /** Creates a fresh, empty scratch folder (removing anything a crash left) and returns its artifacts folder. */
     static Path prepare(Path scratch) throws IOException {
         deleteTree(scratch);
-        return Files.createDirectories(artifactsDir(scratch));
+        Path artifacts = Files.createDirectories(artifactsDir(scratch));
+        // Sandboxes pass through the folder of all runs (warm parents have it mounted) but may not list it:
+        // which runs exist is nobody else's business.
+        Files.setPosixFilePermissions(scratch.getParent(), java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+        return artifacts;
     }
 
     /** Removes the folder; failures are logged, not thrown: the artifacts are already stored. */

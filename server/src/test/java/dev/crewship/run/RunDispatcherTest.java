@@ -50,6 +50,8 @@ class RunDispatcherTest {
     void aRunIsExecutedWithItsInputAndEndsSucceededWithItsEvents() {
         ScriptedExecutor executor = new ScriptedExecutor((request, sink, killed) -> {
             assertThat(request.artifactsDir()).isEqualTo(fixture.dataDir.runScratch(request.runId()).resolve("artifacts")).isEmptyDirectory();
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(
+                    request.artifactsDir().getParent().getParent()))).as("the folder of all runs cannot be listed").isEqualTo("rwx--x--x");
             assertThat(request.sourceDir()).isEqualTo(fixture.dataDir.deploymentSource(fixture.deployment.id()));
             assertThat(request.environmentDir()).isEqualTo(fixture.dataDir.environments().resolve("env-test"));
             sink.emit(new NewEvent(EventTypes.AGENT_STARTED, JsonNodeFactory.instance.objectNode().put("agent", "Researcher").put("task", "t")));
