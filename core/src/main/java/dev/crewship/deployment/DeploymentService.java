@@ -246,9 +246,8 @@ public final class DeploymentService implements AutoCloseable {
                     files.markEnvironmentReused(id);
                 }
                 line(id, "Deployment " + id + " is ready");
-                if (store.deployments().markReady(id, environment.key(), clock.instant())) {
-                    makeCurrentUnlessNewer(deployment);
-                }
+                // Ready and current in one step (unless a newer deploy finished first).
+                store.deployments().markReady(id, environment.key(), clock.instant());
             } finally {
                 buildSlots.release();
             }
@@ -265,15 +264,6 @@ public final class DeploymentService implements AutoCloseable {
         }
     }
 
-    /**
-     * Deploys finishing out of order must not move the project back: a build only becomes current
-     * when the current deployment is older (ids sort by creation time) or there is none.
-     */
-    private void makeCurrentUnlessNewer(Deployment deployment) {
-        store.projects().findById(deployment.projectId())
-                .filter(project -> project.currentDeploymentId() == null || project.currentDeploymentId().compareTo(deployment.id()) < 0)
-                .ifPresent(project -> store.projects().setCurrentDeployment(project.id(), deployment.id()));
-    }
 
     private void fail(String id, String reason) {
         try {

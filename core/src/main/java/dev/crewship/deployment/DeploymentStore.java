@@ -13,7 +13,11 @@ public interface DeploymentStore {
     /** Newest first. */
     Page<Deployment> list(String projectId, PageRequest page);
 
-    /** building → ready; returns false when the deployment was not building. */
+    /**
+     * building → ready, and in the same transaction the project's current deployment unless a newer
+     * one (ids sort by creation time) is current already: a client never sees a ready deployment
+     * that is not yet current. Returns false (changing nothing) when the deployment was not building.
+     */
     boolean markReady(String id, String environmentKey, Instant at);
 
     /** building → failed with a reason; returns false when the deployment was not building. */

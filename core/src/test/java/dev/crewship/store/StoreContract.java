@@ -128,7 +128,8 @@ public abstract class StoreContract {
         assertThat(store.projects().setCurrentDeployment(project.id(), foreign.id())).isFalse();
         assertThat(store.projects().setCurrentDeployment(project.id(), "dep_missing")).isFalse();
         assertThat(store.projects().setCurrentDeployment("proj_missing", ready.id())).isFalse();
-        assertThat(store.projects().findById(project.id()).orElseThrow().currentDeploymentId()).isNull();
+        assertThat(store.projects().findById(project.id()).orElseThrow().currentDeploymentId())
+                .as("becoming ready made it current; nothing else did").isEqualTo(ready.id());
 
         assertThat(store.projects().setCurrentDeployment(project.id(), ready.id())).isTrue();
         assertThat(store.projects().findById(project.id()).orElseThrow().currentDeploymentId()).isEqualTo(ready.id());
@@ -137,7 +138,7 @@ public abstract class StoreContract {
         assertThat(store.projects().setCurrentDeployment(project.id(), newer.id())).isTrue();
         assertThat(store.projects().setCurrentDeployment(project.id(), ready.id())).as("rollback").isTrue();
         assertThat(store.projects().findById(project.id()).orElseThrow().currentDeploymentId()).isEqualTo(ready.id());
-        assertThat(store.projects().findById(other.id()).orElseThrow().currentDeploymentId()).isNull();
+        assertThat(store.projects().findById(other.id()).orElseThrow().currentDeploymentId()).isEqualTo(foreign.id());
     }
 
     @Test
@@ -241,6 +242,20 @@ public abstract class StoreContract {
         assertThat(ready.environmentKey()).isEqualTo("env-key-1");
         assertThat(ready.readyAt()).isEqualTo(at);
         assertThat(ready.error()).isNull();
+    }
+
+    @Test
+    void becomingReadyMakesADeploymentCurrentUnlessANewerOneIs() {
+        Project project = project("crew");
+        Deployment older = deployment(project, T0);
+        Deployment newer = deployment(project, T0.plusSeconds(1));
+
+        assertThat(store.deployments().markReady(newer.id(), "env", T0.plusSeconds(5))).isTrue();
+        assertThat(store.projects().findById(project.id()).orElseThrow().currentDeploymentId()).isEqualTo(newer.id());
+
+        assertThat(store.deployments().markReady(older.id(), "env", T0.plusSeconds(6))).isTrue();
+        assertThat(store.projects().findById(project.id()).orElseThrow().currentDeploymentId())
+                .as("a build finishing late does not move the project back").isEqualTo(newer.id());
     }
 
     @Test

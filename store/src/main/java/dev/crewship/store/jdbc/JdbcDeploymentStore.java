@@ -88,13 +88,39 @@ final class JdbcDeploymentStore implements DeploymentStore {
 
     @Override
     public boolean markReady(String id, String environmentKey, Instant at) {
-        return db.write(h -> h.createUpdate(
-                        "UPDATE deployments SET status = 'ready', environment_key = :environmentKey, ready_at = :at"
-                                + " WHERE id = :id AND status = 'building'")
-                .bind("id", id)
-                .bind("environmentKey", environmentKey)
-                .bind("at", EpochMillis.of(at))
-                .execute()) == 1;
+        return db.write(h -> {
+            int updated = h.createUpdate(
+                            "UPDATE deployments SET status = 'ready', environment_key = :environmentKey, ready_at = :at"
+                                    + " WHERE id = :id AND status = 'building'")
+                    .bind("id", id)
+                    .bind("environmentKey", environmentKey)
+                    .bind("at", EpochMillis.of(at))
+                    .execute();
+            if (updated != 1) {
+                return false;
+            }
+            String projectId = h.createQuery("SELECT project_id FROM deployments WHERE id = :id")
+                    .bind("id", id).mapTo(String.class).one();
+            // Current unless a newer deployment (ids sort by creation time) already is. Compared here, not
+            // in SQL (a database's collation may order mixed-case ids differently), and written only if
+            // the current deployment is still the one compared against: otherwise read again.
+            while (true) {
+                String current = h.createQuery("SELECT current_deployment_id FROM projects WHERE id = :projectId")
+                        .bind("projectId", projectId).mapTo(String.class).findOne().orElse(null);
+                if (current != null && current.compareTo(id) >= 0) {
+                    return true;
+                }
+                int moved = h.createUpdate("UPDATE projects SET current_deployment_id = :id WHERE id = :projectId AND "
+                                + (current == null ? "current_deployment_id IS NULL" : "current_deployment_id = :seen"))
+                        .bind("id", id)
+                        .bind("projectId", projectId)
+                        .bind("seen", current)
+                        .execute();
+                if (moved == 1) {
+                    return true;
+                }
+            }
+        });
     }
 
     @Override
