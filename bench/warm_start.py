@@ -69,6 +69,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="cs-bench-warm-")
     os.chmod(tmp, 0o711)  # the runs' uids pass through it to the data dir
     data = os.path.join(tmp, "data")
+    os.makedirs(data)
     results = {}
     try:
         srv = Server(data_dir=data, env=OFFLINE).start()
