@@ -1,6 +1,7 @@
 package dev.crewship.deployment;
 
 import dev.crewship.auth.Principal;
+import dev.crewship.auth.VisibleResources;
 import dev.crewship.common.Ids;
 import dev.crewship.common.Page;
 import dev.crewship.common.PageRequest;
@@ -51,6 +52,7 @@ public final class DeploymentService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DeploymentService.class);
 
     private final Store store;
+    private final VisibleResources visible;
     private final DeploymentFiles files;
     private final EnvironmentBuilder builder;
     private final SourceBundle.Limits limits;
@@ -66,6 +68,7 @@ public final class DeploymentService implements AutoCloseable {
             throw new IllegalArgumentException("maxConcurrentBuilds must be at least 1");
         }
         this.store = store;
+        this.visible = new VisibleResources(store);
         this.files = files;
         this.builder = builder;
         this.limits = limits;
@@ -94,7 +97,7 @@ public final class DeploymentService implements AutoCloseable {
      * starts its build. Returns the deployment as {@code building}. A rejected upload stores nothing.
      */
     public DeploymentDetails upload(Principal principal, String projectName, InputStream bundle) {
-        Project project = visibleProject(principal, projectName);
+        Project project = visible.project(principal, projectName);
         if (stopping) {
             throw new CrewshipException(ProblemType.UNAVAILABLE, "the server is stopping; deploy again once it is back");
         }
@@ -125,7 +128,7 @@ public final class DeploymentService implements AutoCloseable {
     }
 
     public DeploymentDetails get(Principal principal, String deploymentId) {
-        Deployment deployment = visible(principal, deploymentId);
+        Deployment deployment = visible.deployment(principal, deploymentId);
         Project project = store.projects().findById(deployment.projectId())
                 .orElseThrow(() -> CrewshipException.notFound("deployment", deploymentId));
         return details(deployment, project);
@@ -133,14 +136,14 @@ public final class DeploymentService implements AutoCloseable {
 
     /** The project's deployments, newest first. */
     public Page<DeploymentDetails> list(Principal principal, String projectName, PageRequest page) {
-        Project project = visibleProject(principal, projectName);
+        Project project = visible.project(principal, projectName);
         Page<Deployment> deployments = store.deployments().list(project.id(), page);
         return new Page<>(deployments.data().stream().map(d -> details(d, project)).toList(), deployments.hasMore(), deployments.nextCursor());
     }
 
     /** Makes an earlier {@code ready} deployment of the project current again; nothing is rebuilt. */
     public Project rollback(Principal principal, String projectName, String deploymentId) {
-        Project project = visibleProject(principal, projectName);
+        Project project = visible.project(principal, projectName);
         if (deploymentId == null || deploymentId.isBlank()) {
             throw CrewshipException.invalid("deployment_id is required: the id of a ready deployment of project " + projectName);
         }
@@ -159,7 +162,7 @@ public final class DeploymentService implements AutoCloseable {
 
     /** The whole build log so far. */
     public String buildLog(Principal principal, String deploymentId) {
-        return store.deployments().buildLog(visible(principal, deploymentId).id(), 0);
+        return store.deployments().buildLog(visible.deployment(principal, deploymentId).id(), 0);
     }
 
     /** Receives a followed build log. */
@@ -177,7 +180,7 @@ public final class DeploymentService implements AutoCloseable {
      */
     public Deployment followBuildLog(Principal principal, String deploymentId, BuildLogListener listener, Duration idleInterval)
             throws IOException, InterruptedException {
-        String id = visible(principal, deploymentId).id();
+        String id = visible.deployment(principal, deploymentId).id();
         long offset = 0;
         StringBuilder partial = new StringBuilder();
         while (true) {
@@ -279,17 +282,7 @@ public final class DeploymentService implements AutoCloseable {
         signal.changed();
     }
 
-    private Project visibleProject(Principal principal, String name) {
-        return store.projects().findByName(name)
-                .filter(project -> principal.canAccess(project.id()))
-                .orElseThrow(() -> CrewshipException.notFound("project", name));
-    }
 
-    private Deployment visible(Principal principal, String deploymentId) {
-        return store.deployments().findById(deploymentId)
-                .filter(d -> principal.canAccess(d.projectId()))
-                .orElseThrow(() -> CrewshipException.notFound("deployment", deploymentId));
-    }
 
     private DeploymentDetails details(Deployment deployment, Project project) {
         return new DeploymentDetails(deployment, project.name(), deployment.id().equals(project.currentDeploymentId()),

@@ -1,6 +1,7 @@
 package dev.crewship.env;
 
 import dev.crewship.auth.Principal;
+import dev.crewship.auth.VisibleResources;
 import dev.crewship.error.CrewshipException;
 import dev.crewship.project.Project;
 import dev.crewship.run.RunSecrets;
@@ -29,18 +30,20 @@ public final class EnvService implements RunSecrets.Source {
     private static final List<String> RESERVED_PREFIXES = List.of("CREWSHIP_", "LD_");
 
     private final Store store;
+    private final VisibleResources visible;
     private final SecretBox box;
     private final Clock clock;
 
     public EnvService(Store store, SecretBox box, Clock clock) {
         this.store = store;
+        this.visible = new VisibleResources(store);
         this.box = box;
         this.clock = clock;
     }
 
     /** The project's variables, ordered by name; their values stay encrypted. */
     public List<EnvVar> list(Principal principal, String projectName) {
-        return store.envVars().list(visibleProject(principal, projectName).id());
+        return store.envVars().list(visible.project(principal, projectName).id());
     }
 
     /**
@@ -48,7 +51,7 @@ public final class EnvService implements RunSecrets.Source {
      * them is invalid. Returns all variables of the project afterwards.
      */
     public List<EnvVar> set(Principal principal, String projectName, Map<String, String> variables) {
-        Project project = visibleProject(principal, projectName);
+        Project project = visible.project(principal, projectName);
         if (variables == null || variables.isEmpty()) {
             throw CrewshipException.invalid("vars must name at least one variable, e.g. {\"vars\": {\"OPENAI_API_KEY\": \"sk-...\"}}");
         }
@@ -68,7 +71,7 @@ public final class EnvService implements RunSecrets.Source {
 
     /** Removes one variable; 404 when the project has no such variable. */
     public void unset(Principal principal, String projectName, String name) {
-        Project project = visibleProject(principal, projectName);
+        Project project = visible.project(principal, projectName);
         if (!store.envVars().delete(project.id(), name)) {
             throw CrewshipException.notFound("environment variable", name + " of project " + projectName);
         }
@@ -123,9 +126,4 @@ public final class EnvService implements RunSecrets.Source {
         }
     }
 
-    private Project visibleProject(Principal principal, String name) {
-        return store.projects().findByName(name)
-                .filter(project -> principal.canAccess(project.id()))
-                .orElseThrow(() -> CrewshipException.notFound("project", name));
-    }
 }

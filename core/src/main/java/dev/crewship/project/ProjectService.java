@@ -1,6 +1,7 @@
 package dev.crewship.project;
 
 import dev.crewship.auth.Principal;
+import dev.crewship.auth.VisibleResources;
 import dev.crewship.common.Ids;
 import dev.crewship.common.Page;
 import dev.crewship.common.PageRequest;
@@ -24,11 +25,13 @@ public final class ProjectService {
     public static final Pattern NAME = Pattern.compile("^[a-z][a-z0-9-]{1,62}[a-z0-9]$");
 
     private final Store store;
+    private final VisibleResources visible;
     private final DeploymentFiles files;
     private final Clock clock;
 
     public ProjectService(Store store, DeploymentFiles files, Clock clock) {
         this.store = store;
+        this.visible = new VisibleResources(store);
         this.files = files;
         this.clock = clock;
     }
@@ -53,9 +56,7 @@ public final class ProjectService {
 
     /** The named project if the caller may see it; 404 otherwise. */
     public Project get(Principal principal, String name) {
-        return store.projects().findByName(name)
-                .filter(project -> principal.canAccess(project.id()))
-                .orElseThrow(() -> CrewshipException.notFound("project", name));
+        return visible.project(principal, name);
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.crewship.run;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.crewship.auth.Principal;
+import dev.crewship.auth.VisibleResources;
 import dev.crewship.common.Ids;
 import dev.crewship.common.Page;
 import dev.crewship.common.PageRequest;
@@ -35,6 +36,7 @@ public final class RunService {
     private static final String STATUSES = Arrays.stream(RunStatus.values()).map(RunStatus::wire).collect(Collectors.joining(", "));
 
     private final Store store;
+    private final VisibleResources visible;
     private final RunDispatcher dispatcher;
     private final Clock clock;
     private final long maxInputBytes;
@@ -43,6 +45,7 @@ public final class RunService {
 
     public RunService(Store store, RunDispatcher dispatcher, Clock clock, long maxInputBytes) {
         this.store = store;
+        this.visible = new VisibleResources(store);
         this.dispatcher = dispatcher;
         this.clock = clock;
         this.maxInputBytes = maxInputBytes;
@@ -63,8 +66,8 @@ public final class RunService {
         }
         JsonNode input = validInput(request.input());
         Deployment deployment = request.deploymentId() != null
-                ? visibleDeployment(principal, request.deploymentId())
-                : currentDeployment(principal, request.project());
+                ? visible.deployment(principal, request.deploymentId())
+                : visible.currentDeployment(principal, request.project());
         if (idempotencyKey != null) {
             Optional<RunCreation> repeat = repeatOf(deployment.projectId(), idempotencyKey, request, input);
             if (repeat.isPresent()) {
@@ -102,7 +105,7 @@ public final class RunService {
      * key always sees only its own project's runs.
      */
     public Page<Run> list(Principal principal, String project, String deploymentId, String status, PageRequest page) {
-        String projectId = project != null ? visibleProject(principal, project).id() : principal.projectId();
+        String projectId = project != null ? visible.project(principal, project).id() : principal.projectId();
         RunStatus wanted = status == null ? null : parseStatus(status);
         return store.runs().list(new RunQuery(projectId, deploymentId, null, wanted), page);
     }
@@ -154,26 +157,8 @@ public final class RunService {
         return input;
     }
 
-    private Deployment visibleDeployment(Principal principal, String deploymentId) {
-        return store.deployments().findById(deploymentId)
-                .filter(d -> principal.canAccess(d.projectId()))
-                .orElseThrow(() -> CrewshipException.notFound("deployment", deploymentId));
-    }
 
-    private Deployment currentDeployment(Principal principal, String projectName) {
-        Project project = visibleProject(principal, projectName);
-        if (project.currentDeploymentId() == null) {
-            throw new CrewshipException(ProblemType.DEPLOYMENT_NOT_READY,
-                    "project " + projectName + " has no ready deployment yet; deploy it first");
-        }
-        return visibleDeployment(principal, project.currentDeploymentId());
-    }
 
-    private Project visibleProject(Principal principal, String name) {
-        return store.projects().findByName(name)
-                .filter(p -> principal.canAccess(p.id()))
-                .orElseThrow(() -> CrewshipException.notFound("project", name));
-    }
 
     private static RunStatus parseStatus(String status) {
         return Arrays.stream(RunStatus.values())

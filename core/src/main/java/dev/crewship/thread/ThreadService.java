@@ -3,6 +3,7 @@ package dev.crewship.thread;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.crewship.auth.Principal;
+import dev.crewship.auth.VisibleResources;
 import dev.crewship.common.Ids;
 import dev.crewship.common.JsonObjects;
 import dev.crewship.common.Page;
@@ -11,7 +12,6 @@ import dev.crewship.deployment.Deployment;
 import dev.crewship.deployment.DeploymentStatus;
 import dev.crewship.error.CrewshipException;
 import dev.crewship.error.ProblemType;
-import dev.crewship.project.Project;
 import dev.crewship.run.Run;
 import dev.crewship.run.RunCreation;
 import dev.crewship.run.RunDispatcher;
@@ -44,6 +44,7 @@ public final class ThreadService {
     private static final String STATUSES = Arrays.stream(ThreadStatus.values()).map(ThreadStatus::wire).collect(Collectors.joining(", "));
 
     private final Store store;
+    private final VisibleResources visible;
     private final RunDispatcher dispatcher;
     private final Clock clock;
     private final long maxValuesBytes;
@@ -55,6 +56,7 @@ public final class ThreadService {
      */
     public ThreadService(Store store, RunDispatcher dispatcher, Clock clock, long maxValuesBytes, long maxInputBytes) {
         this.store = store;
+        this.visible = new VisibleResources(store);
         this.dispatcher = dispatcher;
         this.clock = clock;
         this.maxValuesBytes = maxValuesBytes;
@@ -68,8 +70,8 @@ public final class ThreadService {
         ObjectNode values = JsonObjects.require("values", request.values(), maxValuesBytes);
         ObjectNode metadata = validMetadata(request.metadata());
         Deployment deployment = request.deploymentId() != null
-                ? visibleDeployment(principal, request.deploymentId())
-                : currentDeployment(principal, request.project());
+                ? visible.deployment(principal, request.deploymentId())
+                : visible.currentDeployment(principal, request.project());
         requireReady(deployment);
         Instant now = clock.instant();
         return store.threads().create(new CrewThread(Ids.next(Ids.THREAD), deployment.projectId(), deployment.id(), ThreadStatus.IDLE,
@@ -88,7 +90,7 @@ public final class ThreadService {
      */
     public Page<CrewThread> list(Principal principal, String project, String deploymentId, String status,
                                  Map<String, String> metadata, PageRequest page) {
-        String projectId = project != null ? visibleProject(principal, project).id() : principal.projectId();
+        String projectId = project != null ? visible.project(principal, project).id() : principal.projectId();
         ThreadStatus wanted = status == null ? null : parseStatus(status);
         for (Map.Entry<String, String> entry : metadata.entrySet()) {
             requireMetadataEntry(entry.getKey(), entry.getValue());
@@ -182,7 +184,7 @@ public final class ThreadService {
         ObjectNode forkMetadata = metadata == null || metadata.isNull() ? original.metadata() : validMetadata(metadata);
         String target = original.deploymentId();
         if (deploymentId != null) {
-            Deployment deployment = visibleDeployment(principal, deploymentId);
+            Deployment deployment = visible.deployment(principal, deploymentId);
             if (!deployment.projectId().equals(original.projectId())) {
                 throw CrewshipException.invalid("deployment " + deploymentId + " belongs to another project than thread " + threadId
                         + "; a thread can move only to a deployment of its own project");
@@ -231,26 +233,8 @@ public final class ThreadService {
         }
     }
 
-    private Deployment visibleDeployment(Principal principal, String deploymentId) {
-        return store.deployments().findById(deploymentId)
-                .filter(d -> principal.canAccess(d.projectId()))
-                .orElseThrow(() -> CrewshipException.notFound("deployment", deploymentId));
-    }
 
-    private Deployment currentDeployment(Principal principal, String projectName) {
-        Project project = visibleProject(principal, projectName);
-        if (project.currentDeploymentId() == null) {
-            throw new CrewshipException(ProblemType.DEPLOYMENT_NOT_READY,
-                    "project " + projectName + " has no ready deployment yet; deploy it first");
-        }
-        return visibleDeployment(principal, project.currentDeploymentId());
-    }
 
-    private Project visibleProject(Principal principal, String name) {
-        return store.projects().findByName(name)
-                .filter(p -> principal.canAccess(p.id()))
-                .orElseThrow(() -> CrewshipException.notFound("project", name));
-    }
 
     private static ThreadStatus parseStatus(String status) {
         return Arrays.stream(ThreadStatus.values())
