@@ -95,8 +95,13 @@ def main():
                     "post_to_run_started p50 (issue 3)": "<= 50 ms"},
         "results": [measure(mode, n) for mode in modes],
     }
+    write_result("run_overhead", result)
+
+
+def write_result(name, result):
+    """Writes bench/results/<name>.json and prints it."""
     os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
-    out = os.path.join(HERE, "results", "run_overhead.json")
+    out = os.path.join(HERE, "results", f"{name}.json")
     with open(out, "w") as f:
         json.dump(result, f, indent=2)
     print(json.dumps(result, indent=2))

@@ -16,7 +16,6 @@ import json
 import os
 import pathlib
 import shutil
-import statistics
 import sys
 import tempfile
 import threading
@@ -29,7 +28,7 @@ sys.path.insert(0, os.path.join(ROOT, "tools", "fake-llm"))
 sys.path.insert(0, HERE)
 from crewship_e2e import Server, crew_copy  # noqa: E402
 from fake_llm import FakeLLM, Rules  # noqa: E402
-from run_overhead import machine, parse_ts, percentile  # noqa: E402
+from run_overhead import machine, parse_ts, summary as latency_summary, write_result  # noqa: E402
 
 CACHE = os.environ.get("CREWSHIP_CACHE_DIR") or os.path.join(
     os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "crewship")
@@ -39,8 +38,7 @@ OFFLINE = {"UV_OFFLINE": "1", "UV_FIND_LINKS": WHEELHOUSE, "PIP_NO_INDEX": "1", 
 
 
 def summary(values):
-    return {"p50": round(percentile(values, 50), 1), "p90": round(percentile(values, 90), 1),
-            "p99": round(percentile(values, 99), 1), "mean": round(statistics.mean(values), 1), "runs": len(values)}
+    return {**latency_summary(values), "runs": len(values)}
 
 
 def to_first_agent(srv, dep):
@@ -107,12 +105,7 @@ def main():
         "warm": results["warm"], "cold": results["cold"],
         "cold_over_warm_p50": round(results["cold"]["p50"] / results["warm"]["p50"], 1),
     }
-    os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
-    out = os.path.join(HERE, "results", "warm_start.json")
-    with open(out, "w") as f:
-        json.dump(result, f, indent=2)
-    print(json.dumps(result, indent=2))
-    print(f"wrote {out}")
+    write_result("warm_start", result)
 
 
 if __name__ == "__main__":
