@@ -54,18 +54,13 @@ public final class RunRoutes implements Routes {
     @Override
     public void register(RoutesConfig routes) {
         routes.post("/v1/runs", this::create);
-        routes.get("/v1/runs", ctx -> ctx.json(RunJson.page(runs.list(Authentication.principal(ctx), ctx.queryParam("project"),
-                ctx.queryParam("deployment_id"), ctx.queryParam("status"), Paging.request(ctx)), runs::projectName)));
+        routes.get("/v1/runs", ctx -> ctx.json(Paging.json(runs.list(Authentication.principal(ctx), ctx.queryParam("project"),
+                ctx.queryParam("deployment_id"), ctx.queryParam("status"), Paging.request(ctx)), this::json)));
         routes.get("/v1/runs/{id}", ctx -> ctx.json(json(runs.get(Authentication.principal(ctx), ctx.pathParam("id")))));
         routes.post("/v1/runs/{id}/cancel", ctx -> ctx.json(json(runs.cancel(Authentication.principal(ctx), ctx.pathParam("id")))));
         routes.get("/v1/runs/{id}/events", this::events);
-        routes.get("/v1/runs/{id}/artifacts", ctx -> {
-            ArrayNode data = JsonNodeFactory.instance.arrayNode();
-            artifacts.list(Authentication.principal(ctx), ctx.pathParam("id")).forEach(a -> data.add(artifactJson(a)));
-            ObjectNode list = JsonNodeFactory.instance.objectNode().put("object", "list");
-            list.set("data", data);
-            ctx.json(list.put("has_more", false));
-        });
+        routes.get("/v1/runs/{id}/artifacts", ctx ->
+                ctx.json(Paging.json(artifacts.list(Authentication.principal(ctx), ctx.pathParam("id")), RunRoutes::artifactJson)));
         // <name> may hold slashes: artifacts keep their folders (charts/q1.png).
         routes.get("/v1/runs/{id}/artifacts/<name>", this::download);
     }
@@ -173,7 +168,7 @@ public final class RunRoutes implements Routes {
     static ObjectNode eventJson(Event event) {
         ObjectNode node = JsonNodeFactory.instance.objectNode().put("seq", event.seq()).put("type", event.type());
         node.set("data", event.data());
-        return node.put("created_at", RunJson.timestamp(event.createdAt()));
+        return node.put("created_at", ProjectJson.timestamp(event.createdAt()));
     }
 
     static ObjectNode artifactJson(Artifact artifact) {
@@ -182,6 +177,6 @@ public final class RunRoutes implements Routes {
                 .put("size", artifact.size())
                 .put("content_type", artifact.contentType())
                 .put("sha256", artifact.sha256())
-                .put("created_at", RunJson.timestamp(artifact.createdAt()));
+                .put("created_at", ProjectJson.timestamp(artifact.createdAt()));
     }
 }

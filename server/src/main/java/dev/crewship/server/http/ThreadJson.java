@@ -24,8 +24,8 @@ final class ThreadJson {
                 .put("checkpoint_id", thread.checkpointId());
         node.set("values", thread.values());
         node.set("metadata", thread.metadata());
-        return node.put("created_at", RunJson.timestamp(thread.createdAt()))
-                .put("updated_at", RunJson.timestamp(thread.updatedAt()));
+        return node.put("created_at", ProjectJson.timestamp(thread.createdAt()))
+                .put("updated_at", ProjectJson.timestamp(thread.updatedAt()));
     }
 
     static ObjectNode state(CrewThread thread) {
@@ -35,7 +35,7 @@ final class ThreadJson {
                 .put("status", thread.status().wire())
                 .put("checkpoint_id", thread.checkpointId());
         node.set("values", thread.values());
-        return node.put("updated_at", RunJson.timestamp(thread.updatedAt()));
+        return node.put("updated_at", ProjectJson.timestamp(thread.updatedAt()));
     }
 
     static ObjectNode checkpoint(Checkpoint checkpoint) {
@@ -46,6 +46,6 @@ final class ThreadJson {
                 .put("run_id", checkpoint.runId())
                 .put("parent_checkpoint_id", checkpoint.parentId());
         node.set("values", checkpoint.values());
-        return node.put("created_at", RunJson.timestamp(checkpoint.createdAt()));
+        return node.put("created_at", ProjectJson.timestamp(checkpoint.createdAt()));
     }
 }
