@@ -20,6 +20,8 @@ from typing import NamedTuple, Optional
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
 RESULTS = os.path.join(BENCH, "results")
+# Quick (smoke) runs never overwrite the published figures: their results, report and charts go here.
+QUICK_RESULTS = os.path.join(BENCH, "results-quick")
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 sys.path.insert(0, os.path.join(ROOT, "tools", "fake-llm"))
 
@@ -86,25 +88,33 @@ def session():
     return os.environ.get("CREWSHIP_BENCH_SESSION") or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def result_path(name):
-    return os.path.join(RESULTS, f"{name}.json")
+def results_dir(quick):
+    return QUICK_RESULTS if quick else RESULTS
+
+
+def result_path(name, quick=False):
+    return os.path.join(results_dir(quick), f"{name}.json")
 
 
 def write_result(name, figures, quick):
     """Writes bench/results/<name>.json: the figures plus when, where and on what they were measured."""
     result = {"benchmark": name, "when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
               "session": session(), "quick": quick, "machine": machine(), **figures}
-    os.makedirs(RESULTS, exist_ok=True)
-    with open(result_path(name), "w") as f:
+    os.makedirs(results_dir(quick), exist_ok=True)
+    with open(result_path(name, quick), "w") as f:
         json.dump(result, f, indent=2)
         f.write("\n")
-    print(f"wrote {os.path.relpath(result_path(name), ROOT)}")
+    print(f"wrote {os.path.relpath(result_path(name, quick), ROOT)}")
     return result
 
 
-def load_result(name):
+def load_result(name, quick=None):
+    """The newest result of a suite: of the quick runs when quick is true (or, when None, of the kind
+    bench/report.py is rendering, CREWSHIP_BENCH_QUICK=1 meaning quick)."""
+    if quick is None:
+        quick = os.environ.get("CREWSHIP_BENCH_QUICK") == "1"
     try:
-        with open(result_path(name)) as f:
+        with open(result_path(name, quick)) as f:
             return json.load(f)
     except FileNotFoundError:
         return None

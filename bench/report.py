@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Writes BENCHMARKS.md and its charts (bench/charts/*.png) from the result files in bench/results/.
 
-    python3 bench/report.py        (scripts/bench.sh and scripts/reliability.sh run it after measuring)
+    python3 bench/report.py [--quick]   (scripts/bench.sh and scripts/reliability.sh run it after measuring)
+
+With --quick it renders the quick (smoke) results into bench/results-quick/BENCHMARKS.md instead, so a
+smoke run never replaces the published page.
 
 Nothing here measures: every figure comes from a result file, so the page can be regenerated at any
 time and always says when, on which machine and at which commit each figure was measured."""
@@ -10,7 +13,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import BENCH, ROOT, load_result  # noqa: E402
+from common import QUICK_RESULTS, ROOT, load_result  # noqa: E402
 
 # The suites in the order BENCHMARKS.md shows them: (result name, module file, how to run it on its own).
 BENCHMARKS = [
@@ -30,8 +33,6 @@ RELIABILITY = [
     ("reliability_bad_input", "reliability/bad_input.py"),
     ("reliability_soak", "reliability/soak.py"),
 ]
-REPORT = os.path.join(ROOT, "BENCHMARKS.md")
-CHART_DIR = os.path.join(BENCH, "charts")
 
 HEADER = """# Benchmarks and reliability
 
@@ -66,13 +67,13 @@ def machine_line(result):
     quick = " — **quick mode: small counts, not representative**" if result.get("quick") else ""
     return (f"*Measured {result['when']} at `{m['commit']}` on {m['cores']} cores / {m['memory_gib']} GiB, "
             f"{m['jdk']}, Python {m['python']}, load average {load}{quick}. "
-            f"Raw: `bench/results/{result['benchmark']}.json`.*")
+            f"Raw: `bench/results{'-quick' if result.get('quick') else ''}/{result['benchmark']}.json`.*")
 
 
 def render(entries, charts, level):
     rows, sections = [], []
     for name, path in entries:
-        result = load_result(name)
+        result = load_result(name)  # of the kind main() is rendering
         if not os.path.exists(os.path.join(ROOT, path)):
             continue
         module = load_module(path)
@@ -94,17 +95,23 @@ def summary_table(rows):
     return "\n".join(out)
 
 
-def main():
+def main(quick=None):
+    if quick is None:
+        quick = "--quick" in sys.argv[1:]
+    os.environ["CREWSHIP_BENCH_QUICK"] = "1" if quick else "0"  # which results load_result() reads
     from charts import Charts  # matplotlib: in the virtualenv scripts/bench.sh builds
-    charts = Charts(CHART_DIR, "bench/charts")
+    if quick:
+        report, charts = os.path.join(QUICK_RESULTS, "BENCHMARKS.md"), Charts(os.path.join(QUICK_RESULTS, "charts"), "charts")
+    else:
+        report, charts = os.path.join(ROOT, "BENCHMARKS.md"), Charts(os.path.join(ROOT, "bench", "charts"), "bench/charts")
     bench_rows, bench_sections = render(BENCHMARKS, charts, "##")
     rel_rows, rel_sections = render(RELIABILITY, charts, "###")
     parts = [HEADER, "## Summary\n", summary_table(bench_rows + rel_rows), ""]
     parts += bench_sections
     parts += ["## Reliability\n"] + rel_sections
-    with open(REPORT, "w") as f:
+    with open(report, "w") as f:
         f.write("\n".join(parts).rstrip() + "\n")
-    print(f"wrote {os.path.relpath(REPORT, ROOT)} and {os.path.relpath(CHART_DIR, ROOT)}/")
+    print(f"wrote {os.path.relpath(report, ROOT)} and {os.path.relpath(charts.folder, ROOT)}/")
 
 
 if __name__ == "__main__":

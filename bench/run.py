@@ -44,7 +44,7 @@ def main():
             traceback.print_exc()
             failed.append(name)
         print(f"    {name}: {time.monotonic() - started:.0f} s", flush=True)
-    report.main()
+    report.main(args.quick)
     if failed:
         print(f"error: failed: {', '.join(failed)}", file=sys.stderr)
         sys.exit(1)
