@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: installs dependencies, builds, then runs the Java
 # tests (unit + integration against real SQLite, bubblewrap and Python), the Python runtime tests,
-# the end-to-end tests against the real server, the seed conformance script and the README quickstart.
+# the end-to-end tests against the real server, the seed conformance script, the README quickstart, and
+# the benchmark and reliability suites in their quick modes (a smoke test: they must run and their
+# reliability checks must hold; no speed is asserted).
 # .ci/run calls exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,3 +31,7 @@ else
   echo "error: seed conformance script not found at $shared/conformance (set CREWSHIP_SHARED_DIR)" >&2
   exit 1
 fi
+
+echo "==> benchmark and reliability suites, quick mode (figures in bench/results-quick/, not published)"
+./scripts/bench.sh --quick
+./scripts/reliability.sh --quick
