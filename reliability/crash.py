@@ -13,6 +13,8 @@ random moment the server's whole process group gets SIGKILL; the server restarts
 data dir. Checks, every round:
 
 - acknowledged: every run id answered with 202 exists after the restart;
+- retry: repeating each acknowledged POST with its Idempotency-Key answers 200 with the same run; the
+  POST the kill interrupted, repeated, answers the run it created or a new one (which joins the checks);
 - terminal: every acknowledged run reaches a terminal status (within 180 s of the restart), and the
   project has no run left pending or running (also runs whose 202 the kill swallowed);
 - events: per run, sequence numbers 1..n without a gap, exactly one terminal event, last, matching the status;
@@ -52,7 +54,7 @@ RECOVERY_TIMEOUT = 180
 LEFTOVER_WAIT = 10
 PROJECT = "crash"
 TERMINAL_EVENT = dict(zip(TERMINAL, TERMINAL_EVENTS))  # status → the event that ends the run's stream
-CHECKS = ("acknowledged", "terminal", "events", "sse_kept", "artifacts", "thread", "no_leftovers")
+CHECKS = ("acknowledged", "retry", "terminal", "events", "sse_kept", "artifacts", "thread", "no_leftovers")
 
 
 def artifact_content(tag, index, size):
@@ -120,6 +122,8 @@ class Submitter(threading.Thread):
         self.acknowledged = {}  # run id → its tag
         self.followers = []
         self.stopped_by = None
+        self.in_flight = None  # the tag of the run whose POST the kill interrupted
+        self.thread_runs = set()
 
     def run(self):
         try:
@@ -128,11 +132,16 @@ class Submitter(threading.Thread):
                     extra = {"multitask_strategy": "enqueue"} if i == 1 else {}
                     code, body = self.srv.json("POST", f"/v1/threads/{self.thread_id}/runs", {"input": write_input(tag), **extra})
                 else:
-                    code, body = self.srv.json("POST", "/v1/runs", {"deployment_id": self.dep, "input": write_input(tag)})
+                    self.in_flight = tag
+                    code, body = self.srv.json("POST", "/v1/runs", {"deployment_id": self.dep, "input": write_input(tag)},
+                                               headers={"Idempotency-Key": tag})
+                    self.in_flight = None
                 if code != 202:
                     self.stopped_by = f"HTTP {code}: {body}"
                     return
                 self.acknowledged[body["id"]] = tag
+                if i < 2:
+                    self.thread_runs.add(body["id"])
                 follower = EventFollower(self.srv, body["id"])
                 follower.start()
                 self.followers.append(follower)
@@ -174,22 +183,22 @@ def crash_round(srv, dep, number, rng):
     srv.start()
     ready_ms = (time.monotonic() - restart) * 1000
     acknowledged = submitter.acknowledged
+    acknowledged_before_kill = len(acknowledged)
     checks["acknowledged"] = violations_or_ok(
         [f"{run_id}: HTTP {code}" for run_id in acknowledged for code in [srv.json("GET", f"/v1/runs/{run_id}")[0]] if code != 200])
-    runs, not_terminal = wait_terminal(srv, acknowledged)
+    checks["retry"] = violations_or_ok(retry_violations(srv, dep, submitter))
+    runs, not_terminal = wait_terminal(srv, acknowledged, restart + RECOVERY_TIMEOUT)
+    not_terminal += unfinished(srv, restart + RECOVERY_TIMEOUT)  # also runs whose 202 the kill swallowed
     recovery_ms = (time.monotonic() - restart) * 1000
-    for status in ("pending", "running"):
-        left = srv.json("GET", f"/v1/runs?project={PROJECT}&status={status}&limit=100")[1]["data"]
-        not_terminal += [f"{r['id']} still {status} (not acknowledged)" for r in left if r["id"] not in acknowledged]
     checks["terminal"] = violations_or_ok(not_terminal)
     stored = {run_id: srv.events(run_id) for run_id in runs}
     checks["events"] = violations_or_ok([v for run_id, run in runs.items() for v in event_violations(run, stored[run_id])])
     checks["sse_kept"] = violations_or_ok([v for f in submitter.followers for v in sse_violations(f, stored.get(f.run_id, []))])
     checks["artifacts"] = violations_or_ok([v for run_id, run in runs.items() for v in artifact_violations(srv, run, acknowledged[run_id])])
-    checks["thread"] = violations_or_ok(thread_violations(srv, thread_id, runs))
+    checks["thread"] = violations_or_ok(thread_violations(srv, thread_id))
     statuses = [run["status"] for run in runs.values()]
     return {"round": number, "killed_at_ms": round(killed_at, 1), "at_kill": at_kill,
-            "acknowledged": len(acknowledged), "submission_stopped_by": submitter.stopped_by,
+            "acknowledged": acknowledged_before_kill, "submission_stopped_by": submitter.stopped_by,
             "sse_events_received": sum(len(f.received) for f in submitter.followers),
             "restart_ready_ms": round(ready_ms, 1), "recovery_ms": round(recovery_ms, 1),
             "outcomes": {s: statuses.count(s) for s in TERMINAL},
@@ -219,8 +228,28 @@ def leftovers(srv, tree, killed):
     return violations_or_ok(details)
 
 
-def wait_terminal(srv, acknowledged):
-    deadline = time.monotonic() + RECOVERY_TIMEOUT
+def retry_violations(srv, dep, submitter):
+    """A client retrying its POSTs with the same Idempotency-Key after the restart gets the run it was
+    acknowledged (200, same id); the POST the kill interrupted gives the run it may have created, or a
+    new one (then followed like the others)."""
+    out = []
+    for run_id, tag in list(submitter.acknowledged.items()):
+        if run_id in submitter.thread_runs:
+            continue  # thread runs take no Idempotency-Key
+        code, body = srv.json("POST", "/v1/runs", {"deployment_id": dep, "input": write_input(tag)}, headers={"Idempotency-Key": tag})
+        if code != 200 or body.get("id") != run_id:
+            out.append(f"retry of acknowledged {run_id} ({tag}) answered {code} {body.get('id', body)}")
+    if submitter.in_flight:
+        tag = submitter.in_flight
+        code, body = srv.json("POST", "/v1/runs", {"deployment_id": dep, "input": write_input(tag)}, headers={"Idempotency-Key": tag})
+        if code in (200, 202):
+            submitter.acknowledged[body["id"]] = tag
+        else:
+            out.append(f"retry of the interrupted POST ({tag}) answered {code} {body}")
+    return out
+
+
+def wait_terminal(srv, acknowledged, deadline):
     runs, waiting = {}, set(acknowledged)
     while waiting and time.monotonic() < deadline:
         for run_id in sorted(waiting):
@@ -231,6 +260,16 @@ def wait_terminal(srv, acknowledged):
         if waiting:
             time.sleep(0.1)
     return runs, [f"{run_id} not terminal {RECOVERY_TIMEOUT} s after the restart" for run_id in sorted(waiting)]
+
+
+def unfinished(srv, deadline):
+    """The project's runs still pending or running at the deadline (none once every run has ended)."""
+    while True:
+        left = [f"{r['id']} still {status}" for status in ("pending", "running")
+                for r in srv.json("GET", f"/v1/runs?project={PROJECT}&status={status}&limit=100")[1]["data"]]
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.1)
 
 
 def event_violations(run, events):
@@ -275,7 +314,7 @@ def artifact_violations(srv, run, tag):
     return out
 
 
-def thread_violations(srv, thread_id, runs):
+def thread_violations(srv, thread_id):
     deadline = time.monotonic() + 30  # the thread is released when its last run ends
     while True:
         thread = srv.json("GET", f"/v1/threads/{thread_id}")[1]
@@ -287,7 +326,9 @@ def thread_violations(srv, thread_id, runs):
         out.append(f"{thread_id} is {thread['status']} with active run {thread.get('active_run_id')}")
     history = srv.json("GET", f"/v1/threads/{thread_id}/history?limit=100")[1]["data"]
     saved = sorted(c["run_id"] for c in history)
-    succeeded = sorted(run_id for run_id, run in runs.items() if run.get("thread_id") == thread_id and run["status"] == "succeeded")
+    # All the thread's runs, also one whose 202 the kill swallowed.
+    thread_runs = srv.json("GET", f"/v1/threads/{thread_id}/runs?limit=100")[1]["data"]
+    succeeded = sorted(run["id"] for run in thread_runs if run["status"] == "succeeded")
     if saved != succeeded:
         out.append(f"{thread_id}: checkpoints of runs {saved}, succeeded thread runs {succeeded}")
     return out
@@ -324,7 +365,8 @@ enqueued), follows every acknowledged run over SSE, sends SIGKILL to the server'
 random moment ({KILL_WINDOW[0]}–{KILL_WINDOW[1]} s after the first request), restarts it on the same data dir
 and checks what crash recovery promises (docs/operations.md): every acknowledged run exists and becomes
 terminal, nothing stays pending or running, events numbered 1..n with one terminal event last, every event
-a follower had received still stored unchanged, artifacts of succeeded runs byte-exact (sha256 of the
+a follower had received still stored unchanged, a retried POST (same Idempotency-Key) answered with
+its acknowledged run, artifacts of succeeded runs byte-exact (sha256 of the
 download), the thread idle with exactly its succeeded runs in its history, and no process of the killed
 server left after {LEFTOVER_WAIT} s. Run states at the kill are read just before it. Seed `{result['seed']}`.
 
