@@ -123,30 +123,32 @@ class Submitter(threading.Thread):
         self.followers = []
         self.stopped_by = None
         self.in_flight = None  # the tag of the run whose POST the kill interrupted
-        self.thread_runs = set()
 
     def run(self):
         try:
             for i, tag in enumerate(self.tags):
-                if i < 2:  # the thread's runs: one, then one enqueued behind it
-                    extra = {"multitask_strategy": "enqueue"} if i == 1 else {}
-                    code, body = self.srv.json("POST", f"/v1/threads/{self.thread_id}/runs", {"input": write_input(tag), **extra})
-                else:
-                    self.in_flight = tag
-                    code, body = self.srv.json("POST", "/v1/runs", {"deployment_id": self.dep, "input": write_input(tag)},
-                                               headers={"Idempotency-Key": tag})
-                    self.in_flight = None
+                self.in_flight = tag
+                code, body = post_run(self.srv, self.dep, self.thread_id, tag, i)
+                self.in_flight = None
                 if code != 202:
                     self.stopped_by = f"HTTP {code}: {body}"
                     return
                 self.acknowledged[body["id"]] = tag
-                if i < 2:
-                    self.thread_runs.add(body["id"])
                 follower = EventFollower(self.srv, body["id"])
                 follower.start()
                 self.followers.append(follower)
         except (OSError, http.client.HTTPException) as e:  # the kill
             self.stopped_by = f"{type(e).__name__}"
+
+
+def post_run(srv, dep, thread_id, tag, i):
+    """The round's i-th run: the first two are the thread's (the second enqueued behind the first), the
+    others stateless runs; each with its tag as Idempotency-Key, so a client can retry it safely."""
+    headers = {"Idempotency-Key": tag}
+    if i < 2:
+        extra = {"multitask_strategy": "enqueue"} if i == 1 else {}
+        return srv.json("POST", f"/v1/threads/{thread_id}/runs", {"input": write_input(tag), **extra}, headers=headers)
+    return srv.json("POST", "/v1/runs", {"deployment_id": dep, "input": write_input(tag)}, headers=headers)
 
 
 def counts(srv):
@@ -184,9 +186,11 @@ def crash_round(srv, dep, number, rng):
     ready_ms = (time.monotonic() - restart) * 1000
     acknowledged = submitter.acknowledged
     acknowledged_before_kill = len(acknowledged)
-    checks["acknowledged"] = violations_or_ok(
-        [f"{run_id}: HTTP {code}" for run_id in acknowledged for code in [srv.json("GET", f"/v1/runs/{run_id}")[0]] if code != 200])
-    checks["retry"] = violations_or_ok(retry_violations(srv, dep, submitter))
+    missing = [f"{run_id}: HTTP {code}" for run_id in acknowledged for code in [srv.json("GET", f"/v1/runs/{run_id}")[0]] if code != 200]
+    if (submitter.stopped_by or "").startswith("HTTP"):  # refused by the live server, not cut off by the kill
+        missing.append(f"a POST before the kill answered {submitter.stopped_by}")
+    checks["acknowledged"] = violations_or_ok(missing)
+    checks["retry"] = violations_or_ok(retry_violations(srv, dep, thread_id, submitter))
     runs, not_terminal = wait_terminal(srv, acknowledged, restart + RECOVERY_TIMEOUT)
     not_terminal += unfinished(srv, restart + RECOVERY_TIMEOUT)  # also runs whose 202 the kill swallowed
     recovery_ms = (time.monotonic() - restart) * 1000
@@ -228,20 +232,19 @@ def leftovers(srv, tree, killed):
     return violations_or_ok(details)
 
 
-def retry_violations(srv, dep, submitter):
+def retry_violations(srv, dep, thread_id, submitter):
     """A client retrying its POSTs with the same Idempotency-Key after the restart gets the run it was
     acknowledged (200, same id); the POST the kill interrupted gives the run it may have created, or a
-    new one (then followed like the others)."""
+    new one (then checked like the others)."""
     out = []
+    index = {tag: i for i, tag in enumerate(submitter.tags)}
     for run_id, tag in list(submitter.acknowledged.items()):
-        if run_id in submitter.thread_runs:
-            continue  # thread runs take no Idempotency-Key
-        code, body = srv.json("POST", "/v1/runs", {"deployment_id": dep, "input": write_input(tag)}, headers={"Idempotency-Key": tag})
+        code, body = post_run(srv, dep, thread_id, tag, index[tag])
         if code != 200 or body.get("id") != run_id:
             out.append(f"retry of acknowledged {run_id} ({tag}) answered {code} {body.get('id', body)}")
     if submitter.in_flight:
         tag = submitter.in_flight
-        code, body = srv.json("POST", "/v1/runs", {"deployment_id": dep, "input": write_input(tag)}, headers={"Idempotency-Key": tag})
+        code, body = post_run(srv, dep, thread_id, tag, index[tag])
         if code in (200, 202):
             submitter.acknowledged[body["id"]] = tag
         else:

@@ -21,6 +21,10 @@
     shared three hold the same value, which is some writer's last. Every run saw SHARED_A = B = C
     (one snapshot) and only values that were written. A run that prints a secret gets it redacted.
     No value ever appears in a response, an event, or the server log.
+(d) project delete while invoking: two clients start runs (each sleeps 3 s) by project name while a
+    third deletes the project (retrying while it answers 409). A delete may only succeed when no run
+    is pending or running: a 204 must never come while a run acknowledged with 202 can still be
+    unfinished (acknowledged less than 3 s before), and no run is acknowledged after it.
 All parts: no response is a 5xx. Any violation fails the suite; the result still records the details."""
 import hashlib
 import json
@@ -44,6 +48,7 @@ PROJECT = "races"
 THREAD_ROUNDS, QUICK_THREAD_ROUNDS, CONCURRENT = 20, 3, 100
 ROLLBACKS, QUICK_ROLLBACKS, INVOKERS = 60, 12, 4
 ENV_WRITERS, ENV_PATCHES, QUICK_ENV_PATCHES = 8, 25, 6
+DELETE_ATTEMPTS, QUICK_DELETE_ATTEMPTS, DELETE_RUN_SECONDS = 10, 3, 3
 SHARED = ("SHARED_A", "SHARED_B", "SHARED_C")
 RUN_TIMEOUT = 300
 
@@ -96,6 +101,7 @@ def run(quick):
             "thread_runs": thread_runs(client, v1["id"], QUICK_THREAD_ROUNDS if quick else THREAD_ROUNDS),
             "rollback_invoke": rollback_invoke(client, versions, v2["id"], QUICK_ROLLBACKS if quick else ROLLBACKS),
             "env_vars": env_vars(client, QUICK_ENV_PATCHES if quick else ENV_PATCHES),
+            "project_delete": project_delete(client, crew, QUICK_DELETE_ATTEMPTS if quick else DELETE_ATTEMPTS),
         }
         values = parts["env_vars"].pop("_values")
     finally:
@@ -319,6 +325,69 @@ def env_vars(client, patches):
             "runs_reading": len(reader_runs), "violations": violations, "_values": every_value}
 
 
+# ---- (d) project delete while invoking ----
+
+def project_delete(client, crew, attempts):
+    srv, violations, rng = client.srv, [], random.Random(11)
+    figures = {"attempts": attempts, "deleted": 0, "delete_refused_409": 0, "runs_acknowledged": 0, "runs_refused_404": 0}
+    for attempt in range(attempts):
+        name = f"races-delete-{attempt}"
+        assert srv.deploy(name, crew)["status"] == "ready"
+        acknowledged, deleted, lock = [], [], threading.Lock()
+        barrier = threading.Barrier(3)
+
+        def invoke():
+            barrier.wait()
+            for _ in range(5):
+                sent = time.monotonic()
+                code, run = client.call("POST", "/v1/runs", {"project": name, "input": {"action": "sleep", "seconds": DELETE_RUN_SECONDS}})
+                with lock:
+                    if code == 202:
+                        acknowledged.append((sent, time.monotonic(), run["id"]))
+                    elif code == 404:
+                        figures["runs_refused_404"] += 1
+                    else:
+                        violations.append(f"POST /v1/runs for {name} answered {code} {run}")
+
+        def delete():
+            barrier.wait()
+            time.sleep(rng.uniform(0, 0.3))
+            for _ in range(300):
+                sent = time.monotonic()
+                code, body = client.call("DELETE", f"/v1/projects/{name}")
+                if code == 204:
+                    deleted.append((sent, time.monotonic()))
+                    return
+                if code != 409:
+                    violations.append(f"DELETE /v1/projects/{name} answered {code} {body}")
+                    return
+                figures["delete_refused_409"] += 1
+                time.sleep(0.01)
+
+        workers = [threading.Thread(target=invoke) for _ in range(2)] + [threading.Thread(target=delete)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join(300)
+        figures["runs_acknowledged"] += len(acknowledged)
+        if deleted:
+            figures["deleted"] += 1
+            _, del_answered = deleted[0]
+            for sent, answered, run_id in acknowledged:
+                # A 202 means the run was stored while the project existed, so before the delete took effect
+                # (at the latest when it answered); sleeping 3 s, it cannot have finished before sent + 3 s.
+                if sent + DELETE_RUN_SECONDS > del_answered:
+                    violations.append(f"{name} deleted (204) while {run_id}, sent {del_answered - sent:.2f} s before the 204, "
+                                      f"could not have finished: an acknowledged run was deleted with the project")
+        else:  # the runs held the project the whole time: cancel them, then it must go
+            for _, _, run_id in acknowledged:
+                client.call("POST", f"/v1/runs/{run_id}/cancel")
+            code, body = client.call("DELETE", f"/v1/projects/{name}")
+            if code != 204:
+                violations.append(f"DELETE /v1/projects/{name} after canceling its runs answered {code} {body}")
+    return {**figures, "violations": violations}
+
+
 def leaks(values, bodies, log):
     """Where any secret value appears: in a body the server answered to the suite, or in its log."""
     pattern = re.compile("|".join(re.escape(v) for v in values))
@@ -332,7 +401,7 @@ def targets(result):
 
 
 def section(result, charts):
-    t, r, e = result["thread_runs"], result["rollback_invoke"], result["env_vars"]
+    t, r, e, d = result["thread_runs"], result["rollback_invoke"], result["env_vars"], result["project_delete"]
     per_dep = ", ".join(f"{v}: {n}" for v, n in r["runs_per_deployment"].items())
     rows = ["| race | what ran | violations |", "| --- | --- | --- |",
             f"| one run per thread | {t['rounds']} rounds of {t['concurrent_requests']} simultaneous `POST /v1/threads/{{id}}/runs` "
@@ -340,14 +409,17 @@ def section(result, charts):
             f"| rollback while invoking | {r['rollbacks']} rollbacks between two deployments while {r['runs']} runs started "
             f"({r['runs_by_project']} by project; pinned {per_dep}) | {len(r['violations'])} |",
             f"| env var updates | {e['writers']} writers × {e['patches_per_writer']} concurrent PATCHes while {e['runs_reading']} runs "
-            f"read the variables | {len(e['violations'])} |"]
-    details = [f"- {v}" for p in (t, r, e) for v in p["violations"][:5]] + [f"- {v}" for v in result["server_errors"][:5]]
+            f"read the variables | {len(e['violations'])} |",
+            f"| project delete while invoking | {d['attempts']} projects deleted while 2 clients started runs: {d['deleted']} deleted, "
+            f"{d['delete_refused_409']} deletes refused (409), {d['runs_acknowledged']} runs acknowledged, {d['runs_refused_404']} refused (404) "
+            f"| {len(d['violations'])} |"]
+    details = [f"- {v}" for p in (t, r, e, d) for v in p["violations"][:5]] + [f"- {v}" for v in result["server_errors"][:5]]
     return f"""Concurrent requests competing for one thing, against the real server (checks in
 `reliability/races.py`): exactly one of 100 simultaneous runs accepted on a thread (the others 409 naming
 it); runs started while the project is rolled back and forth pin a deployment that was current while
 they were created and run its code; concurrent PATCHes of environment variables end in a state a serial
 order gives (no lost update), runs see one snapshot, and no value appears in a response, an event or
-the server log. {result['requests']} requests, {len(result['server_errors'])} answered 5xx.
+the server log; a project is never deleted while a run it acknowledged can still be unfinished. {result['requests']} requests, {len(result['server_errors'])} answered 5xx.
 
 {chr(10).join(rows)}
 
