@@ -362,16 +362,17 @@ def section(result, charts):
     violations = "None." if not result["violations"] else "\n".join(
         f"- round {v['round']}, {v['check']}: {'; '.join(v['details'][:3])}" for v in result["violations"])
     rec, ready = result["recovery_ms"], result["restart_ready_ms"]
-    return f"""{result['rounds_run']} rounds on one server and data dir: each starts {result['runs_per_round']} runs of the probe
-crew's `write` action (4 steps of 0.15 s, a 64 KiB file each) and two runs of a new thread (the second
-enqueued), follows every acknowledged run over SSE, sends SIGKILL to the server's whole process group at a
-random moment ({KILL_WINDOW[0]}–{KILL_WINDOW[1]} s after the first request), restarts it on the same data dir
-and checks what crash recovery promises (docs/operations.md): every acknowledged run exists and becomes
-terminal, nothing stays pending or running, events numbered 1..n with one terminal event last, every event
-a follower had received still stored unchanged, a retried POST (same Idempotency-Key) answered with
-its acknowledged run, artifacts of succeeded runs byte-exact (sha256 of the
-download), the thread idle with exactly its succeeded runs in its history, and no process of the killed
-server left after {LEFTOVER_WAIT} s. Run states at the kill are read just before it. Seed `{result['seed']}`.
+    return f"""{result['rounds_run']} rounds on one server and data dir: each starts {result['runs_per_round']} runs of the probe crew's
+`write` action (4 steps of 0.15 s, a 64 KiB file each) and two runs of a new thread (the second enqueued),
+follows every acknowledged run over SSE, sends SIGKILL to the server's whole process group at a random
+moment ({KILL_WINDOW[0]}–{KILL_WINDOW[1]} s after the first request), restarts it on the same data dir and checks
+what crash recovery promises (docs/operations.md): every acknowledged run exists and becomes terminal,
+nothing stays pending or running, events numbered 1..n with one terminal event last, every event a
+follower had received still stored unchanged, a retried POST (same Idempotency-Key) answered with its
+acknowledged run, artifacts of succeeded runs byte-exact (sha256 of the download), the thread idle with
+exactly its succeeded runs in its history, and no process of the killed server left after {LEFTOVER_WAIT} s.
+Run states at the kill are read just before it. Seed `{result['seed']}` (`--seed` repeats the kill moments).
+Restart times include the JVM's start on a shared, busy machine (the load average is below).
 
 {chr(10).join(checks)}
 

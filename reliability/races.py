@@ -396,7 +396,7 @@ def leaks(values, bodies, log):
 
 
 def targets(result):
-    return [Target("Reliability 2. Races", "thread runs, rollback while invoking, env var updates: violations / 5xx",
+    return [Target("Reliability 2. Races", "thread runs, rollback while invoking, env var updates, project delete: violations / 5xx",
                    f"{result['violations']} / {len(result['server_errors'])}", "0 / 0", result["violations"] == 0)]
 
 
