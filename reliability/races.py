@@ -5,7 +5,8 @@
 
 (a) thread runs: rounds of 100 simultaneous `POST /v1/threads/{id}/runs` on an idle thread → exactly
     one 202, the other 99 answer 409 naming the accepted run as `active_run_id`; a refused request
-    creates no run.
+    creates no run. Then 40 simultaneous runs with `multitask_strategy: "enqueue"` on one thread: all
+    accepted, all succeed, one at a time (no two overlap from start to finish), and each saved one checkpoint.
 (b) rollback while invoking: a project with two ready deployments of the probe crew whose `version`
     action answers "v1" and "v2". One client rolls the project back and forth (one rollback after
     another, a short random pause between them) while four others start runs, most by project (the
@@ -40,12 +41,13 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench"))
-from common import Server, Target, crew_copy, standalone, write_result  # noqa: E402
+from common import Server, Target, crew_copy, parse_ts, standalone, write_result  # noqa: E402
 
 NAME = "reliability_races"
 TITLE = "Races"
 PROJECT = "races"
 THREAD_ROUNDS, QUICK_THREAD_ROUNDS, CONCURRENT = 20, 3, 100
+ENQUEUED, QUICK_ENQUEUED = 40, 10
 ROLLBACKS, QUICK_ROLLBACKS, INVOKERS = 60, 12, 4
 ENV_WRITERS, ENV_PATCHES, QUICK_ENV_PATCHES = 8, 25, 6
 DELETE_ATTEMPTS, QUICK_DELETE_ATTEMPTS, DELETE_RUN_SECONDS = 10, 3, 3
@@ -98,7 +100,8 @@ def run(quick):
         assert v1["status"] == v2["status"] == "ready", (v1, v2)
         versions = {v1["id"]: "v1", v2["id"]: "v2"}
         parts = {
-            "thread_runs": thread_runs(client, v1["id"], QUICK_THREAD_ROUNDS if quick else THREAD_ROUNDS),
+            "thread_runs": thread_runs(client, v1["id"], QUICK_THREAD_ROUNDS if quick else THREAD_ROUNDS,
+                                       QUICK_ENQUEUED if quick else ENQUEUED),
             "rollback_invoke": rollback_invoke(client, versions, v2["id"], QUICK_ROLLBACKS if quick else ROLLBACKS),
             "env_vars": env_vars(client, QUICK_ENV_PATCHES if quick else ENV_PATCHES),
             "project_delete": project_delete(client, crew, QUICK_DELETE_ATTEMPTS if quick else DELETE_ATTEMPTS),
@@ -121,7 +124,7 @@ def run(quick):
 
 # ---- (a) one run per thread ----
 
-def thread_runs(client, dep, rounds):
+def thread_runs(client, dep, rounds, enqueued):
     srv, violations = client.srv, []
     thread_id = srv.create_thread(dep)
     for number in range(1, rounds + 1):
@@ -154,7 +157,41 @@ def thread_runs(client, dep, rounds):
     thread = client.call("GET", f"/v1/threads/{thread_id}")[1]
     if thread["status"] != "idle":
         violations.append(f"the thread is {thread['status']} after every run was canceled")
-    return {"rounds": rounds, "concurrent_requests": CONCURRENT, "violations": violations}
+    violations += enqueued_runs(client, dep, enqueued)
+    return {"rounds": rounds, "concurrent_requests": CONCURRENT, "enqueued": enqueued, "violations": violations}
+
+
+def enqueued_runs(client, dep, n):
+    """n simultaneous enqueued runs on one thread: all accepted, executed one at a time, each saved."""
+    violations, results = [], [None] * n
+    thread_id = client.srv.create_thread(dep)
+    barrier = threading.Barrier(n)
+
+    def post(i):
+        barrier.wait()
+        results[i] = client.call("POST", f"/v1/threads/{thread_id}/runs",
+                                 {"input": {"action": "echo", "tag": f"q{i}"}, "multitask_strategy": "enqueue"})
+
+    workers = [threading.Thread(target=post, args=(i,)) for i in range(n)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(120)
+    accepted = [body["id"] for code, body in results if code == 202]
+    if len(accepted) != n:
+        violations.append(f"enqueue: {n - len(accepted)} of {n} answered {sorted(code for code, _ in results if code != 202)}")
+    at = lambda run, field: parse_ts(run[field]) if run[field] else None  # noqa: E731
+    runs = sorted(client.wait_runs(accepted).values(), key=lambda run: at(run, "started_at") or 0)
+    violations += [f"enqueue: {run['id']} {run['status']}: {run['error']}" for run in runs if run["status"] != "succeeded"]
+    for before, after in zip(runs, runs[1:]):
+        if at(before, "finished_at") and at(after, "started_at") and at(after, "started_at") < at(before, "finished_at"):
+            violations.append(f"enqueue: {after['id']} started at {after['started_at']} before {before['id']} finished at {before['finished_at']}")
+    history = client.call("GET", f"/v1/threads/{thread_id}/history?limit=100")[1]["data"]
+    if sorted(c["run_id"] for c in history) != sorted(accepted):
+        violations.append(f"enqueue: {len(history)} checkpoints for {len(accepted)} succeeded runs")
+    if client.call("GET", f"/v1/threads/{thread_id}")[1]["status"] != "idle":
+        violations.append("enqueue: the thread is not idle after its runs")
+    return violations
 
 
 # ---- (b) rollback while invoking ----
@@ -404,8 +441,8 @@ def section(result, charts):
     t, r, e, d = result["thread_runs"], result["rollback_invoke"], result["env_vars"], result["project_delete"]
     per_dep = ", ".join(f"{v}: {n}" for v, n in r["runs_per_deployment"].items())
     rows = ["| race | what ran | violations |", "| --- | --- | --- |",
-            f"| one run per thread | {t['rounds']} rounds of {t['concurrent_requests']} simultaneous `POST /v1/threads/{{id}}/runs` "
-            f"| {len(t['violations'])} |",
+            f"| one run per thread | {t['rounds']} rounds of {t['concurrent_requests']} simultaneous `POST /v1/threads/{{id}}/runs`; "
+            f"{t['enqueued']} simultaneous enqueued runs on one thread | {len(t['violations'])} |",
             f"| rollback while invoking | {r['rollbacks']} rollbacks between two deployments while {r['runs']} runs started "
             f"({r['runs_by_project']} by project; pinned {per_dep}) | {len(r['violations'])} |",
             f"| env var updates | {e['writers']} writers × {e['patches_per_writer']} concurrent PATCHes while {e['runs_reading']} runs "
