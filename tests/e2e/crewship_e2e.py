@@ -1,5 +1,6 @@
 """Drives the real `bin/crewship server` on a loopback port with a fresh data dir, over HTTP
 (urllib and the real `curl`) the way the seed documents show. Used by the end-to-end tests and bench/."""
+import http.client
 import io
 import json
 import os
@@ -9,6 +10,7 @@ import socket
 import subprocess
 import tarfile
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -17,6 +19,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CLI = os.path.join(ROOT, "bin", "crewship")
 CREWS = os.path.join(os.path.dirname(__file__), "crews")
 TERMINAL = ("succeeded", "failed", "canceled")
+TERMINAL_EVENTS = ("run.completed", "run.failed", "run.canceled")
 
 
 def free_port():
@@ -139,6 +142,120 @@ class Server:
 
     def run(self, dep, input, timeout=120):
         return self.wait_run(self.start_run({"deployment_id": dep, "input": input})["id"], timeout)
+
+    def events(self, run_id):
+        """Every stored event of a run, in order (the JSON listing, page by page)."""
+        events, after = [], 0
+        while True:
+            code, page = self.json("GET", f"/v1/runs/{run_id}/events?after={after}", headers={"Accept": "application/json"})
+            assert code == 200, (code, page)
+            events += page["data"]
+            if not page["has_more"] or not page["data"]:
+                return events
+            after = page["data"][-1]["seq"]
+
+    def create_thread(self, dep, values=None):
+        body = {"deployment_id": dep}
+        if values is not None:
+            body["values"] = values
+        code, thread = self.json("POST", "/v1/threads", body)
+        assert code == 201, thread
+        return thread["id"]
+
+    def start_thread_run(self, thread_id, input, **extra):
+        code, run = self.json("POST", f"/v1/threads/{thread_id}/runs", {"input": input, **extra})
+        assert code == 202, run
+        return run["id"]
+
+    def wait_status(self, run_id, status, timeout=60):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.json("GET", f"/v1/runs/{run_id}")[1]["status"] == status:
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"run {run_id} never became {status}")
+
+
+class EventFollower(threading.Thread):
+    """Follows one run's SSE stream on a thread of its own and keeps every event it received, as
+    (seq, type, data), until the stream ends or the connection breaks (a killed server)."""
+
+    def __init__(self, server, run_id):
+        super().__init__(daemon=True)
+        self.server, self.run_id = server, run_id
+        self.received = []
+        self.complete = False  # the stream ended after the terminal event (not cut off by a dying server)
+        self.error = None
+
+    def run(self):
+        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=120)
+        try:
+            conn.request("GET", f"/v1/runs/{self.run_id}/events",
+                         headers={"Authorization": f"Bearer {self.server.key}", "Accept": "text/event-stream"})
+            response = conn.getresponse()
+            if response.status != 200:
+                self.error = f"HTTP {response.status}"
+                return
+            seq, kind, data = None, None, []
+            while True:
+                line = response.readline()
+                if not line:  # also what a killed server's closed connection looks like
+                    self.complete = bool(self.received) and self.received[-1][1] in TERMINAL_EVENTS
+                    return
+                line = line.decode().rstrip("\n")
+                if line == "":
+                    if kind is not None:
+                        self.received.append((int(seq), kind, json.loads("\n".join(data))))
+                    seq, kind, data = None, None, []
+                elif line.startswith("id:"):
+                    seq = line[3:].strip()
+                elif line.startswith("event:"):
+                    kind = line[6:].strip()
+                elif line.startswith("data:"):
+                    data.append(line[5:].lstrip())
+        except (OSError, http.client.HTTPException, ValueError) as e:
+            self.error = f"{type(e).__name__}: {e}"
+        finally:
+            conn.close()
+
+
+def processes_mentioning(text):
+    """Pids of processes whose command line contains text (e.g. a server's data dir: its sandboxes)."""
+    p = subprocess.run(["pgrep", "-f", text], capture_output=True, text=True)
+    return [int(pid) for pid in p.stdout.split()]
+
+
+def _stat(pid):
+    """(parent pid, start time in clock ticks) of a live process, or None."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[1]), int(fields[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def process_tree(root_pid):
+    """Every descendant of root_pid (and itself) as {pid: start time}: start times tell a process that
+    is still alive from a later one that got the same pid."""
+    stats = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            stat = _stat(int(name))
+            if stat:
+                stats[int(name)] = stat
+    tree, frontier = {}, [root_pid]
+    while frontier:
+        pid = frontier.pop()
+        if pid in stats and pid not in tree:
+            tree[pid] = stats[pid][1]
+            frontier += [child for child, (parent, _) in stats.items() if parent == pid]
+    return tree
+
+
+def still_alive(tree):
+    """The processes of a process_tree() snapshot that still exist (same pid, same start time; zombies count)."""
+    return sorted(pid for pid, started in tree.items() if (_stat(pid) or (None, None))[1] == started)
 
 
 def tar_gz(folder):

@@ -2,15 +2,9 @@
 failed with a clear reason, runs that never started are dispatched again, nothing stays
 pending or running, and no sandbox outlives the server."""
 import shutil
-import subprocess
 import time
 
-from crewship_e2e import Server, crew_copy
-
-
-def sandboxes_of(data_dir):
-    p = subprocess.run(["pgrep", "-f", data_dir], capture_output=True, text=True)
-    return [pid for pid in p.stdout.split()]
+from crewship_e2e import Server, crew_copy, processes_mentioning
 
 
 def test_kill9_mid_run_then_restart(tmp_path):
@@ -27,9 +21,9 @@ def test_kill9_mid_run_then_restart(tmp_path):
 
         srv.kill9()
         deadline = time.time() + 15
-        while sandboxes_of(srv.data) and time.time() < deadline:
+        while processes_mentioning(srv.data) and time.time() < deadline:
             time.sleep(0.2)
-        assert sandboxes_of(srv.data) == [], "sandboxes must die with the server"
+        assert processes_mentioning(srv.data) == [], "sandboxes must die with the server"
 
         srv.start()
         for r in running:

@@ -41,30 +41,6 @@ def seed_command(text, server, dep=None, thread=None):
     return int(status), json.loads(body)
 
 
-def create_thread(server, dep, values=None):
-    body = {"deployment_id": dep}
-    if values is not None:
-        body["values"] = values
-    code, thread = server.json("POST", "/v1/threads", body)
-    assert code == 201, thread
-    return thread["id"]
-
-
-def start_thread_run(server, thread_id, input, **extra):
-    code, run = server.json("POST", f"/v1/threads/{thread_id}/runs", {"input": input, **extra})
-    assert code == 202, run
-    return run["id"]
-
-
-def wait_status(server, run_id, status, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if server.json("GET", f"/v1/runs/{run_id}")[1]["status"] == status:
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"run {run_id} never became {status}")
-
-
 def snapshot(server, thread_id):
     """What a run may change in a thread: its state (but the time of its last status change) and its whole history."""
     state = server.json("GET", f"/v1/threads/{thread_id}/state")[1]
@@ -111,7 +87,7 @@ def test_the_seeds_thread_commands_work_and_the_follow_up_sees_the_first_message
 
 
 def test_of_100_concurrent_runs_on_an_idle_thread_exactly_one_is_accepted_20_times_over(server, probe):
-    thread_id = create_thread(server, probe)
+    thread_id = server.create_thread(probe)
     for round in range(20):
         barrier = threading.Barrier(100)
         results = [None] * 100
@@ -144,34 +120,34 @@ def test_of_100_concurrent_runs_on_an_idle_thread_exactly_one_is_accepted_20_tim
 
 
 def test_failed_and_canceled_runs_leave_values_and_history_unchanged(server, probe):
-    thread_id = create_thread(server, probe, values={"owner": "alice"})
-    assert server.wait_run(start_thread_run(server, thread_id, {"action": "echo", "tag": "ok"}))["status"] == "succeeded"
+    thread_id = server.create_thread(probe, values={"owner": "alice"})
+    assert server.wait_run(server.start_thread_run(thread_id, {"action": "echo", "tag": "ok"}))["status"] == "succeeded"
     before = snapshot(server, thread_id)
     assert before[0]["values"]["owner"] == "alice" and len(before[0]["values"]["messages"]) == 2
 
-    failed = server.wait_run(start_thread_run(server, thread_id, {"action": "explode"}))
+    failed = server.wait_run(server.start_thread_run(thread_id, {"action": "explode"}))
     assert failed["status"] == "failed" and failed["error"]["type"] == "ValueError"
     assert snapshot(server, thread_id) == before
 
-    sleeping = start_thread_run(server, thread_id, {"action": "sleep", "seconds": 60})
-    wait_status(server, sleeping, "running")
+    sleeping = server.start_thread_run(thread_id, {"action": "sleep", "seconds": 60})
+    server.wait_status(sleeping, "running")
     code, canceled = server.json("POST", f"/v1/runs/{sleeping}/cancel")
     assert code == 200 and canceled["status"] == "canceled"
     assert snapshot(server, thread_id) == before
 
     # A pending run canceled before it started, behind a queued one, changes nothing either.
-    holder = start_thread_run(server, thread_id, {"action": "sleep", "seconds": 60})
-    queued = start_thread_run(server, thread_id, {"action": "echo", "tag": "queued"}, multitask_strategy="enqueue")
+    holder = server.start_thread_run(thread_id, {"action": "sleep", "seconds": 60})
+    queued = server.start_thread_run(thread_id, {"action": "echo", "tag": "queued"}, multitask_strategy="enqueue")
     assert server.json("POST", f"/v1/runs/{queued}/cancel")[1]["status"] == "canceled"
     assert server.json("POST", f"/v1/runs/{holder}/cancel")[1]["status"] == "canceled"
     assert snapshot(server, thread_id) == before
 
 
 def test_a_fork_equals_its_checkpoint_and_leaves_the_original_alone(server, probe):
-    thread_id = create_thread(server, probe, values={"n": 0})
-    server.wait_run(start_thread_run(server, thread_id, {"action": "echo", "tag": "one"}))
+    thread_id = server.create_thread(probe, values={"n": 0})
+    server.wait_run(server.start_thread_run(thread_id, {"action": "echo", "tag": "one"}))
     first_checkpoint = server.json("GET", f"/v1/threads/{thread_id}/state")[1]["checkpoint_id"]
-    server.wait_run(start_thread_run(server, thread_id, {"action": "echo", "tag": "two"}))
+    server.wait_run(server.start_thread_run(thread_id, {"action": "echo", "tag": "two"}))
     original = server.json("GET", f"/v1/threads/{thread_id}")[1]
     original_history = server.json("GET", f"/v1/threads/{thread_id}/history")[1]
     checkpoint = server.json("GET", f"/v1/threads/{thread_id}/checkpoints/{first_checkpoint}")[1]
@@ -182,7 +158,7 @@ def test_a_fork_equals_its_checkpoint_and_leaves_the_original_alone(server, prob
     assert server.json("GET", f"/v1/threads/{fork['id']}/state")[1]["values"] == checkpoint["values"]
     assert server.json("GET", f"/v1/threads/{fork['id']}/history")[1]["data"][0]["parent_checkpoint_id"] == first_checkpoint
 
-    server.wait_run(start_thread_run(server, fork["id"], {"action": "echo", "tag": "forked"}))
+    server.wait_run(server.start_thread_run(fork["id"], {"action": "echo", "tag": "forked"}))
     fork_messages = server.json("GET", f"/v1/threads/{fork['id']}/state")[1]["values"]["messages"]
     assert [json.loads(m["content"])["tag"] for m in fork_messages if m["role"] == "user"] == ["one", "forked"]
     assert server.json("GET", f"/v1/threads/{thread_id}")[1] == original
@@ -190,7 +166,7 @@ def test_a_fork_equals_its_checkpoint_and_leaves_the_original_alone(server, prob
 
 
 def test_bad_input_is_a_clear_4xx_and_changes_nothing(server, probe):
-    thread_id = create_thread(server, probe, values={"kept": True})
+    thread_id = server.create_thread(probe, values={"kept": True})
     before = snapshot(server, thread_id)
     threads_before = server.json("GET", "/v1/threads?limit=100")[1]["data"]
     server.create_project("foreign")
@@ -226,13 +202,13 @@ def test_kill9_mid_run_leaves_no_thread_busy_after_restart(tmp_path):
     srv = Server().start()
     try:
         dep = srv.deploy("crash-threads", crew_copy("probe", tmp_path))["id"]
-        interrupted_thread = create_thread(srv, dep, values={"kept": 1})
-        running = start_thread_run(srv, interrupted_thread, {"action": "sleep", "seconds": 60})
-        queued = start_thread_run(srv, interrupted_thread, {"action": "echo", "tag": "after"}, multitask_strategy="enqueue")
-        pending_thread = create_thread(srv, dep)
-        other = start_thread_run(srv, pending_thread, {"action": "sleep", "seconds": 60})
-        wait_status(srv, running, "running")
-        wait_status(srv, other, "running")
+        interrupted_thread = srv.create_thread(dep, values={"kept": 1})
+        running = srv.start_thread_run(interrupted_thread, {"action": "sleep", "seconds": 60})
+        queued = srv.start_thread_run(interrupted_thread, {"action": "echo", "tag": "after"}, multitask_strategy="enqueue")
+        pending_thread = srv.create_thread(dep)
+        other = srv.start_thread_run(pending_thread, {"action": "sleep", "seconds": 60})
+        srv.wait_status(running, "running")
+        srv.wait_status(other, "running")
         values_before = srv.json("GET", f"/v1/threads/{interrupted_thread}/state")[1]["values"]
 
         srv.kill9()
@@ -256,7 +232,7 @@ def test_kill9_mid_run_leaves_no_thread_busy_after_restart(tmp_path):
         assert [m["content"] for m in state["values"]["messages"] if m["role"] == "user"] == [
             '{"action": "echo", "tag": "after"}'], "the interrupted run saved nothing; the queued one ran after it"
         assert srv.json("GET", f"/v1/threads/{pending_thread}/history")[1]["data"] == []
-        assert srv.wait_run(start_thread_run(srv, pending_thread, {"action": "echo"}))["status"] == "succeeded"
+        assert srv.wait_run(srv.start_thread_run(pending_thread, {"action": "echo"}))["status"] == "succeeded"
     finally:
         srv.stop()
         shutil.rmtree(srv.data, ignore_errors=True)

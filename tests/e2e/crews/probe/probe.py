@@ -1,4 +1,5 @@
 """Test crew: does what inputs["action"] says and reports what it saw."""
+import hashlib
 import os
 import socket
 import time
@@ -49,4 +50,29 @@ def kickoff(inputs: dict):
         return {"slept": inputs.get("seconds", 30)}
     if action == "version":
         return {"version": VERSION}
+    if action == "write":
+        # Takes `steps` × `step_seconds`, printing a line per step (so a follower sees events arrive over
+        # time) and writing one file per step whose content artifact_content() makes from the tag alone,
+        # so a reader can tell what each artifact must hash to (reliability/crash.py).
+        tag, size = inputs.get("tag", ""), int(inputs.get("size", 4096))
+        steps = int(inputs.get("steps", 3))
+        os.makedirs("/app/artifacts/parts", exist_ok=True)
+        for i in range(steps):
+            print(f"write {tag} step {i + 1}/{steps}", flush=True)
+            with open(f"/app/artifacts/parts/{i}.bin", "wb") as f:
+                f.write(artifact_content(tag, i, size))
+            time.sleep(float(inputs.get("step_seconds", 0.1)))
+        return {"version": VERSION, "tag": tag, "files": steps}
+    if action == "env_digest":
+        # The sha256 of each named variable's value (None when unset): lets a caller compare what a run
+        # saw without the values themselves ever appearing in the run's output (reliability/races.py).
+        return {"version": VERSION, "digests": {name: None if os.environ.get(name) is None
+                                                else hashlib.sha256(os.environ[name].encode()).hexdigest()
+                                                for name in inputs["names"]}}
     raise ValueError(f"unknown action {action!r}")
+
+
+def artifact_content(tag: str, index: int, size: int) -> bytes:
+    """Bytes that depend only on (tag, index, size): the sha256 of "tag:index", repeated to size bytes."""
+    block = hashlib.sha256(f"{tag}:{index}".encode()).hexdigest().encode()
+    return (block * (size // len(block) + 1))[:size]

@@ -79,7 +79,11 @@ public final class ProjectService {
         if (building) {
             throw CrewshipException.conflict("project " + name + " has a deployment that is still building; wait until it is ready or failed");
         }
-        store.projects().delete(project.id());
+        if (!store.projects().delete(project.id())) {
+            // The checks above passed, but a run or a deployment was created since: the store refused.
+            throw CrewshipException.conflict("project " + name + " got a new run or deployment while it was being deleted;"
+                    + " cancel its runs or wait until they finish and its deployments are built, then delete it");
+        }
         deployments.forEach(files::delete);
     }
 

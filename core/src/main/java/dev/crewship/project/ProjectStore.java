@@ -20,6 +20,11 @@ public interface ProjectStore {
      */
     boolean setCurrentDeployment(String projectId, String deploymentId);
 
-    /** Deletes the project and everything it owns (deployments, runs, events, artifacts index, env vars, keys). */
-    void delete(String projectId);
+    /**
+     * Deletes the project and everything it owns (deployments, runs, events, artifacts index, env vars,
+     * keys, threads), unless one of its runs is pending or running or one of its deployments is building:
+     * then it changes nothing and returns false. The check and the delete are atomic, also against runs
+     * and deployments being created at the same time.
+     */
+    boolean delete(String projectId);
 }

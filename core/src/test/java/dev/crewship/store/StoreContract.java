@@ -149,7 +149,7 @@ public abstract class StoreContract {
         store.projects().setCurrentDeployment(doomed.id(), dep.id());
         store.deployments().appendBuildLog(dep.id(), "installing\n");
         Run finished = finishedRun(dep, "report.md");
-        Run pending = pendingRun(dep, T0);
+        Run canceled = store.runs().finish(pendingRun(dep, T0).id(), canceledAt(T0.plusSeconds(1))).orElseThrow();
         store.envVars().putAll(List.of(envVar(doomed, "TOKEN", "a")));
         ApiKey key = apiKey(doomed.id(), "ci");
 
@@ -159,13 +159,13 @@ public abstract class StoreContract {
         ApiKey keptKey = apiKey(kept.id(), "ci");
         ApiKey admin = apiKey(null, "admin");
 
-        store.projects().delete(doomed.id());
+        assertThat(store.projects().delete(doomed.id())).isTrue();
 
         assertThat(store.projects().findById(doomed.id())).isEmpty();
         assertThat(store.deployments().findById(dep.id())).isEmpty();
         assertThat(store.deployments().buildLog(dep.id(), 0)).isEmpty();
         assertThat(store.runs().findById(finished.id())).isEmpty();
-        assertThat(store.runs().findById(pending.id())).isEmpty();
+        assertThat(store.runs().findById(canceled.id())).isEmpty();
         assertThat(store.runs().events(finished.id(), 0, 100)).isEmpty();
         assertThat(store.artifacts().list(finished.id())).isEmpty();
         assertThat(store.envVars().list(doomed.id())).isEmpty();
@@ -1151,6 +1151,32 @@ public abstract class StoreContract {
     }
 
     @Test
+    void aProjectWithAPendingOrRunningRunOrABuildingDeploymentIsNotDeleted() {
+        // The refusal is the store's own, not only the service's check before it: a run created between
+        // that check and the delete was acknowledged (202) and must not vanish (reliability/races.py).
+        Project busy = project("busy");
+        Deployment dep = readyDeployment(busy, T0);
+        Run pending = pendingRun(dep, T0);
+        assertThat(store.projects().delete(busy.id())).isFalse();
+        assertThat(store.runs().findById(pending.id())).contains(pending);
+
+        Run running = claimed(pending);
+        assertThat(store.projects().delete(busy.id())).isFalse();
+        assertThat(store.runs().findById(running.id())).isPresent();
+
+        store.runs().finish(running.id(), succeeded(T0.plusSeconds(2))).orElseThrow();
+        Deployment building = deployment(busy, T0.plusSeconds(3));
+        assertThat(store.projects().delete(busy.id())).isFalse();
+        assertThat(store.deployments().findById(building.id())).isPresent();
+        assertThat(store.projects().findById(busy.id())).isPresent();
+
+        store.deployments().markFailed(building.id(), "no such package", T0.plusSeconds(4));
+        assertThat(store.projects().delete(busy.id())).isTrue();
+        assertThat(store.projects().findById(busy.id())).isEmpty();
+        assertThat(store.runs().findById(running.id())).isEmpty();
+    }
+
+    @Test
     void deletingAProjectDeletesItsThreads() {
         Project doomed = project("doomed");
         Deployment dep = readyDeployment(doomed, T0);
@@ -1158,7 +1184,7 @@ public abstract class StoreContract {
         Run run = claimed(threadRun(thread));
         store.runs().finish(run.id(), succeededWith(values("a", "b"), T0.plusSeconds(2))).orElseThrow();
 
-        store.projects().delete(doomed.id());
+        assertThat(store.projects().delete(doomed.id())).isTrue();
 
         assertThat(store.threads().findById(thread.id())).isEmpty();
         assertThat(store.threads().history(thread.id(), PageRequest.first(10)).data()).isEmpty();

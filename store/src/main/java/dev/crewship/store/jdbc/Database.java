@@ -28,6 +28,11 @@ final class Database {
         return dialect.inWriteTransaction(jdbi, work);
     }
 
+    /** Appended to a SELECT of one row to hold it; see {@link JdbcDialect#lockRowClause()}. */
+    String lockRowClause() {
+        return dialect.lockRowClause();
+    }
+
     /** Appended to the SELECT that picks rows to claim; see {@link JdbcDialect#lockAndSkipClause()}. */
     String lockAndSkipClause() {
         return dialect.lockAndSkipClause();

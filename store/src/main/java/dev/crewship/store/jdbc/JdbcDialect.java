@@ -46,6 +46,15 @@ interface JdbcDialect {
     }
 
     /**
+     * Appended to a {@code SELECT} of one row to hold it until the transaction ends, so that rows
+     * referencing it (whose foreign key check needs a share lock on it) cannot be inserted meanwhile.
+     * Empty by default: the database serializes writers. PostgreSQL locks the row.
+     */
+    default String lockRowClause() {
+        return "";
+    }
+
+    /**
      * An SQL expression for the text of the top-level field of the JSON object in {@code column}
      * whose key is bound to {@code :parameter} as {@link #jsonFieldKey(String)}; null when absent.
      */

@@ -75,9 +75,21 @@ final class JdbcProjectStore implements ProjectStore {
     }
 
     @Override
-    public void delete(String projectId) {
+    public boolean delete(String projectId) {
         // Deployments, build logs, runs, events, artifacts, env vars and keys go with it (ON DELETE CASCADE).
-        db.write(h -> h.createUpdate("DELETE FROM projects WHERE id = :id").bind("id", projectId).execute());
+        // The check for unfinished work is part of the DELETE, in the transaction that holds the project
+        // row: a run or deployment inserted meanwhile needs that row for its foreign key, so it is either
+        // seen here or inserted after the project is gone (and refused). A check made before the delete
+        // could pass while a run is being created and then delete that run, acknowledged but never executed.
+        return db.write(h -> {
+            h.createQuery("SELECT id FROM projects WHERE id = :id" + db.lockRowClause()).bind("id", projectId).mapTo(String.class).findOne();
+            return h.createUpdate("""
+                            DELETE FROM projects WHERE id = :id
+                              AND NOT EXISTS (SELECT 1 FROM runs WHERE project_id = :id AND status IN ('pending', 'running'))
+                              AND NOT EXISTS (SELECT 1 FROM deployments WHERE project_id = :id AND status = 'building')""")
+                    .bind("id", projectId)
+                    .execute() == 1;
+        });
     }
 
     private static Project map(ResultSet rs, StatementContext ctx) throws SQLException {

@@ -30,4 +30,9 @@ final class PostgresDialect implements JdbcDialect {
     public String lockAndSkipClause() {
         return " FOR UPDATE SKIP LOCKED";
     }
+
+    @Override
+    public String lockRowClause() {
+        return " FOR UPDATE";
+    }
 }
