@@ -17,6 +17,13 @@ TOOL = "wrk 4.1.0"
 # The same parameters for ours and the peer's (issue 7, item 3): 2 threads, 64 connections.
 THREADS, CONNECTIONS = 2, 64
 DURATION_S, QUICK_DURATION_S = 10, 3
+# An unmeasured run first, the same for ours and the peer's: lets the JVM compile the hot path and both
+# servers open their connections, so the figure is of the steady state.
+WARM_UP_S, QUICK_WARM_UP_S = 5, 2
+
+
+def warm_up_s(quick):
+    return QUICK_WARM_UP_S if quick else WARM_UP_S
 
 LUA = """
 wrk.method = %(method)s
