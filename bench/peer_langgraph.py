@@ -410,8 +410,8 @@ per-run latency one run at a time; its production mode (PostgreSQL and Redis) is
 | POST → run completed, one after another | {o['runs']} | p50 {ms(c['p50'])} / p90 {ms(c['p90'])} / p99 {ms(c['p99'])} |
 | burst, {b['submit_concurrency']} client connections | {b['runs']:,} | {b['runs_per_s']:,.1f} runs/s ({b['seconds']:,.2f} s); queue wait p50 {ms(b['queue_wait_ms']['p50'])} / p99 {ms(b['queue_wait_ms']['p99'])} |
 | runs one after another | {q['runs']} | {q['seconds']:,.2f} s in total; per run p50 {ms(q['per_run_ms']['p50'])} |
-| `GET /threads/{{tid}}/runs/{{rid}}`, wrk -t{g['threads']} -c{g['connections']} -d{g['duration_s']}s | {g['requests']:,} | {g['requests_per_s']:,.0f} req/s; p50 {ms(g['latency_ms']['p50'], 2)} / p90 {ms(g['latency_ms']['p90'], 2)} / p99 {ms(g['latency_ms']['p99'], 2)}; non-2xx {g['non_2xx']}, socket errors {g['socket_errors']} |
-| `POST /runs` (accept only), wrk -t{p['threads']} -c{p['connections']} -d{p['duration_s']}s | {p['requests']:,} | {p['requests_per_s']:,.0f} req/s; p50 {ms(p['latency_ms']['p50'], 2)} / p90 {ms(p['latency_ms']['p90'], 2)} / p99 {ms(p['latency_ms']['p99'], 2)}; non-2xx {p['non_2xx']}, socket errors {p['socket_errors']} |
+| `GET /threads/{{tid}}/runs/{{rid}}`, wrk -t{g['threads']} -c{g['connections']} -d{g['duration_s']}s | {g['requests']:,} | {g['requests_per_s']:,.0f} req/s; p50 / p90 / p99 {wrk.latency_text(g)}; non-2xx {g['non_2xx']}, socket errors {g['socket_errors']} |
+| `POST /runs` (accept only), wrk -t{p['threads']} -c{p['connections']} -d{p['duration_s']}s | {p['requests']:,} | {p['requests_per_s']:,.0f} req/s; p50 / p90 / p99 {wrk.latency_text(p)}; non-2xx {p['non_2xx']}, socket errors {p['socket_errors']} |
 
 Start to ready: {mode['ready_s']} s."""
 
