@@ -10,8 +10,8 @@ it the same way). It listens on 127.0.0.1 only, with LangSmith tracing, the CLI'
 version check switched off, so it never tries to reach the network.
 
 What is measured, in this order on one peer process (the same order and parameters as ours):
-  api load, GET    wrk on `GET /threads/{tid}/runs/{rid}` (a finished run), as bench/api_load.py does
-                   on `GET /v1/runs/{id}`
+  api load, GET    wrk on `GET /threads/{tid}/runs/{rid}` (a finished run) after the same unmeasured
+                   warm-up, as bench/api_load.py does on `GET /v1/runs/{id}`
   run overhead     runs one after another: the client's clock at `POST /runs` → the peer's own
                    timestamps of the run's start and completion (see MAPPING)
   sequential       40 runs, each created after the previous one's stream ended on the client
@@ -353,8 +353,8 @@ def run(quick):
         finally:
             client.close()
         tid, rid = warm[-1]
-        wrk.run(f"{peer.url}/threads/{tid}/runs/{rid}", quick=quick, duration_s=wrk.warm_up_s(quick))
-        get_run = wrk.run(f"{peer.url}/threads/{tid}/runs/{rid}", quick=quick)
+        warmed = wrk.warm_up(f"{peer.url}/threads/{tid}/runs/{rid}", quick=quick)
+        get_run = {**wrk.run(f"{peer.url}/threads/{tid}/runs/{rid}", quick=quick), "warm_up_requests": warmed}
         overhead = measure_overhead(peer, QUICK_OVERHEAD_RUNS if quick else OVERHEAD_RUNS)
         sequential = measure_sequential(peer, SEQUENTIAL)
         burst = measure_burst(peer, QUICK_BURST_RUNS if quick else BURST_RUNS, BURST_CONCURRENCY)
@@ -413,7 +413,7 @@ per-run latency one run at a time; its production mode (PostgreSQL and Redis) is
 | `GET /threads/{{tid}}/runs/{{rid}}`, wrk -t{g['threads']} -c{g['connections']} -d{g['duration_s']}s | {g['requests']:,} | {g['requests_per_s']:,.0f} req/s; p50 / p90 / p99 {wrk.latency_text(g)}; non-2xx {g['non_2xx']}, socket errors {g['socket_errors']} |
 | `POST /runs` (accept only), wrk -t{p['threads']} -c{p['connections']} -d{p['duration_s']}s | {p['requests']:,} | {p['requests_per_s']:,.0f} req/s; p50 / p90 / p99 {wrk.latency_text(p)}; non-2xx {p['non_2xx']}, socket errors {p['socket_errors']} |
 
-Start to ready: {mode['ready_s']} s."""
+Before the GET, {g.get('warm_up_requests', 0):,} unmeasured requests (as for ours). Start to ready: {mode['ready_s']} s."""
 
 
 if __name__ == "__main__":

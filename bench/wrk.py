@@ -11,19 +11,26 @@ import json
 import os
 import subprocess
 import tempfile
+import time
 import urllib.parse
 
 TOOL = "wrk 4.1.0"
 # The same parameters for ours and the peer's (issue 7, item 3): 2 threads, 64 connections.
 THREADS, CONNECTIONS = 2, 64
 DURATION_S, QUICK_DURATION_S = 10, 3
-# An unmeasured run first, the same for ours and the peer's: lets the JVM compile the hot path and both
-# servers open their connections, so the figure is of the steady state.
-WARM_UP_S, QUICK_WARM_UP_S = 5, 2
+# Unmeasured load first, the same for ours and the peer's, so the figure is of the steady state (the JVM
+# has compiled the hot path, both servers have their connections open): until this many requests were
+# answered, or for at most so long. Counted in requests, not seconds, so that a busy machine still warms up.
+WARM_UP_REQUESTS, WARM_UP_MAX_S, QUICK_WARM_UP_MAX_S = 20_000, 30, 10
+WARM_UP_STEP_S = 2
 
 
-def warm_up_s(quick):
-    return QUICK_WARM_UP_S if quick else WARM_UP_S
+def warm_up(url, method="GET", headers=None, body=None, quick=False):
+    """Loads `url` in short wrk runs until WARM_UP_REQUESTS were answered or the time is up; returns the count."""
+    answered, deadline = 0, time.monotonic() + (QUICK_WARM_UP_MAX_S if quick else WARM_UP_MAX_S)
+    while answered < WARM_UP_REQUESTS and time.monotonic() < deadline:
+        answered += run(url, method, headers, body, duration_s=WARM_UP_STEP_S)["requests"]
+    return answered
 
 LUA = """
 wrk.method = %(method)s
