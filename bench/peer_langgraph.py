@@ -410,8 +410,10 @@ How the peer's events map to ours:
 
 {mapping}
 
-Its in-memory queue is polled: an idle worker looks for new runs every 0.5 s, which is most of its
-per-run latency one run at a time; its production mode (PostgreSQL and Redis) is not measured here.
+Its in-memory queue is polled: an idle worker sleeps 0.5 s between looks, and a look takes only runs
+created before that sleep began, so a run submitted to an idle peer starts 0.5–1 s later
+(`langgraph_runtime_inmem.ops.Runs.next`). That is most of its per-run latency one run at a time. Its
+production mode (PostgreSQL and Redis, which wakes workers) is not measured here.
 
 | measure | runs / requests | figure |
 | --- | --- | --- |
