@@ -97,16 +97,16 @@ def section(result, charts):
     ours = result["crewship"]
     peer, peer_result = peer_figures()
     label = (peer_result or {}).get("peer", "LangGraph")
-    rows = ["| server | request | requests | req/s | p50 / p90 / p99 | non-2xx | socket errors | ours over peer |",
+    rows = ["| server | request | requests | req/s | p50 / p90 / p99 | non-2xx | socket errors | ours ÷ peer's |",
             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     rates, gets, posts = {}, {}, {}
 
     def row(name, request, fig, vs=None):
         versus = []
         if vs and vs["requests_per_s"] and fig["requests_per_s"]:
-            versus.append(f"{fig['requests_per_s'] / vs['requests_per_s']:.1f}× the req/s")
+            versus.append(f"req/s {fig['requests_per_s'] / vs['requests_per_s']:.2f}×")
         if vs and p99(vs) and p99(fig):
-            versus.append(f"p99 {p99(vs) / p99(fig):.1f}× lower")
+            versus.append(f"p99 {p99(fig) / p99(vs):.2f}×")
         rows.append(f"| {name} | {request} | {fig['requests']:,} | {fig['requests_per_s']:,.0f} "
                     f"| {wrk.latency_text(fig)} | {fig['non_2xx']} "
                     f"| {fig['socket_errors']} | {', '.join(versus) or '—'} |")

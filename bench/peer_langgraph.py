@@ -379,7 +379,7 @@ def run(quick):
                      "runtime": "langgraph-runtime-inmem (in-memory store, snapshots to the working directory)",
                      "jobs": jobs, "auth": "none (the dev server's noop auth)", "ready_s": round(ready_s, 1),
                      "env": PEER_ENV},
-            "graph": "bench/peers/langgraph/hello_graph.py (one node: builds the hello crew's report; no LLM)",
+            "graph": "bench/peers/langgraph/hello_graph.py",
             "mapping": MAPPING,
             "run_overhead": overhead,
             "throughput": {"burst": burst, "sequential": sequential},
@@ -402,8 +402,8 @@ def section(result, charts):
 started as `{mode['command']}` from its own pinned virtualenv (`bench/peers/langgraph/requirements.txt`),
 on 127.0.0.1 only, with tracing, analytics and the version check off. It runs {mode['jobs']} runs at once,
 our `--max-concurrent-runs` default (the dev server alone would run one at a time); it checks no API key
-(ours verifies one on every request). Its graph, `{result['graph']}`, does what `examples/hello` does
-without the artifact file. Same machine, same invocation, same definitions as items 1–3; the ratios are
+(ours verifies one on every request). Its graph, `{result['graph']}`, is one node that does what
+`examples/hello` does (the same three-note report from the input's topic, no LLM) without the artifact file. Same machine, same invocation, same definitions as items 1–3; the ratios are
 in those sections and in the summary.
 
 How the peer's events map to ours:
