@@ -9,6 +9,10 @@ import java.security.SecureRandom;
 public final class Ids {
     private static final char[] ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".toCharArray();
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** Base62 characters one 63-bit draw carries: 62^10 < 2^63 < 62^11. */
+    static final int CHARS_PER_DRAW = 10;
+    /** The largest multiple of 62^10 that 63 bits reach (10 × 62^10); draws at or above it are redrawn. */
+    private static final long UNBIASED_BOUND = 10 * pow62(CHARS_PER_DRAW);
 
     public static final String PROJECT = "proj_";
     public static final String DEPLOYMENT = "dep_";
@@ -18,6 +22,14 @@ public final class Ids {
     public static final String API_KEY = "key_";
 
     private Ids() {
+    }
+
+    private static long pow62(int exponent) {
+        long value = 1;
+        for (int i = 0; i < exponent; i++) {
+            value *= 62;
+        }
+        return value;
     }
 
     /** prefix + 9 base62 chars of milliseconds (sortable) + 12 random base62 chars. */
@@ -30,18 +42,35 @@ public final class Ids {
             millis /= 62;
         }
         sb.append(time);
-        for (int i = 0; i < 12; i++) {
-            sb.append(ALPHABET[RANDOM.nextInt(62)]);
-        }
+        appendRandom(sb, 12);
         return sb.toString();
     }
 
     /** Random base62 text for secrets (API keys). */
     public static String secret(int length) {
         StringBuilder sb = new StringBuilder(length);
-        for (int i = 0; i < length; i++) {
-            sb.append(ALPHABET[RANDOM.nextInt(62)]);
-        }
+        appendRandom(sb, length);
         return sb.toString();
+    }
+
+    /**
+     * Appends {@code count} base62 characters, each uniform and independent, ten from every 63 random
+     * bits: 62^10 fits in 63 bits, so one draw from the shared SecureRandom (which takes a lock and
+     * mixes its output on every call) gives ten characters instead of one. Every id and request id
+     * comes through here, so this is on the path of every API request. Draws of 10 × 62^10 or more
+     * are thrown away, which keeps each group of ten characters exactly uniform.
+     */
+    static void appendRandom(StringBuilder sb, int count) {
+        int left = count;
+        while (left > 0) {
+            long bits = RANDOM.nextLong() >>> 1;
+            if (bits >= UNBIASED_BOUND) {
+                continue;
+            }
+            for (int i = Math.min(CHARS_PER_DRAW, left); i > 0; i--, left--) {
+                sb.append(ALPHABET[(int) (bits % 62)]);
+                bits /= 62;
+            }
+        }
     }
 }

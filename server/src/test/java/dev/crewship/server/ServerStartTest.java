@@ -67,12 +67,13 @@ class ServerStartTest {
             assertThat(root.json().at("/links/openapi").asText()).isEqualTo("/openapi.json");
 
             server.get("/v1/projects", server.adminKey);
+            server.get("/v1/projects", server.adminKey);
             TestServer.Response metrics = server.get("/metrics", null);
             assertThat(metrics.status()).isEqualTo(200);
             assertThat(metrics.header("Content-Type")).startsWith("text/plain");
             assertThat(metrics.text())
                     .contains("jvm_memory_used_bytes")
-                    .contains("http_server_requests_seconds_count{method=\"GET\",outcome=\"SUCCESS\",status=\"200\",uri=\"/v1/projects\"}");
+                    .contains("http_server_requests_seconds_count{method=\"GET\",outcome=\"SUCCESS\",status=\"200\",uri=\"/v1/projects\"} 2");
         }
     }
 
