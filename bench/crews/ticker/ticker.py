@@ -1,0 +1,26 @@
+"""Emits `bench.tick` events at a fixed rate for bench/event_fanout.py.
+
+Input: `start_at_us` (wall-clock microseconds to emit the first tick at, so the benchmark's subscribers
+can connect first), `rate` (ticks per second), `seconds` (how long). Each tick is
+`{"i": <1-based index>, "emit_us": <wall-clock microseconds just before sdk.emit>}`; integers, so the
+server's JSON renders them exactly. Ticks follow an absolute schedule (tick i at start + (i-1)/rate),
+so a late tick does not shift the ones after it."""
+import time
+
+from crewship_runtime import sdk
+
+
+def kickoff(inputs: dict):
+    rate = float(inputs.get("rate") or 100)
+    count = int(round(rate * float(inputs.get("seconds") or 10)))
+    start_us = int(inputs.get("start_at_us") or time.time_ns() // 1000)
+    late = 0
+    for i in range(1, count + 1):
+        due_us = start_us + int((i - 1) * 1_000_000 / rate)
+        wait = (due_us - time.time_ns() // 1000) / 1e6
+        if wait > 0:
+            time.sleep(wait)
+        else:
+            late += 1
+        sdk.emit("bench.tick", {"i": i, "emit_us": time.time_ns() // 1000})
+    return {"ticks": count, "late": late}
