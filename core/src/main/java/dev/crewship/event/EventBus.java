@@ -14,7 +14,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * store before it is published, and a subscriber that falls behind (its bounded queue is full)
  * is told so and catches up from the store ({@link RunEventFeed} does both).
  *
- * <p>Publishing never blocks: a slow or stuck subscriber cannot hold up a run.
+ * <p>Publishing never blocks: a slow or stuck subscriber cannot hold up a run, nor the other
+ * subscribers. Each published event is encoded once ({@link SseEvent}) and the same object is
+ * queued for every subscriber, so the cost per subscriber is one queue slot, not a copy.
  */
 public final class EventBus {
     /** Events one subscriber may have waiting; beyond this it catches up from the store. */
@@ -45,11 +47,12 @@ public final class EventBus {
         return subscription;
     }
 
-    /** Hands a stored event to the current subscribers of its run. */
+    /** Hands a stored event to the current subscribers of its run, encoded once for all of them. */
     public void publish(Event event) {
         Set<Subscription> subscribers = byRun.get(event.runId());
-        if (subscribers != null) {
-            subscribers.forEach(s -> s.offer(event));
+        if (subscribers != null && !subscribers.isEmpty()) {
+            SseEvent shared = SseEvent.of(event);
+            subscribers.forEach(s -> s.offer(shared));
         }
     }
 
@@ -68,7 +71,7 @@ public final class EventBus {
     /** One subscriber's view of one run: a bounded queue plus a flag saying events were dropped. */
     public final class Subscription implements AutoCloseable {
         private final String runId;
-        private final BlockingQueue<Event> queue;
+        private final BlockingQueue<SseEvent> queue;
         private final AtomicBoolean overflowed = new AtomicBoolean();
 
         private Subscription(String runId, int capacity) {
@@ -76,15 +79,20 @@ public final class EventBus {
             this.queue = new ArrayBlockingQueue<>(capacity);
         }
 
-        private void offer(Event event) {
+        private void offer(SseEvent event) {
             if (!queue.offer(event)) {
                 overflowed.set(true);
             }
         }
 
         /** The next published event, or null when none arrives within the timeout. */
-        public Event poll(long timeout, TimeUnit unit) throws InterruptedException {
+        public SseEvent poll(long timeout, TimeUnit unit) throws InterruptedException {
             return queue.poll(timeout, unit);
+        }
+
+        /** The next published event if one is waiting, else null at once. */
+        public SseEvent poll() {
+            return queue.poll();
         }
 
         /**

@@ -30,7 +30,7 @@ public final class RunEventFeed implements AutoCloseable {
     private final String runId;
     private final EventBus.Subscription subscription;
     private final Duration storeCheckInterval;
-    private final Deque<Event> buffer = new ArrayDeque<>();
+    private final Deque<SseEvent> buffer = new ArrayDeque<>();
     private long lastSeq;
     private boolean finished;
 
@@ -61,12 +61,13 @@ public final class RunEventFeed implements AutoCloseable {
 
     /**
      * The next event, waiting up to {@code timeout} for one; empty on timeout or once the terminal
-     * event has been returned (see {@link #finished()}).
+     * event has been returned (see {@link #finished()}). A zero timeout takes only what is already
+     * there, so a subscriber can write everything waiting before it flushes.
      */
-    public Optional<Event> next(Duration timeout) throws InterruptedException {
+    public Optional<SseEvent> next(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            Event buffered = buffer.pollFirst();
+            SseEvent buffered = buffer.pollFirst();
             if (buffered != null) {
                 lastSeq = buffered.seq();
                 finished = buffered.isTerminal();
@@ -79,14 +80,19 @@ public final class RunEventFeed implements AutoCloseable {
                 readStore();
                 continue;
             }
-            long remaining = deadline - System.nanoTime();
-            if (remaining <= 0) {
-                return Optional.empty();
-            }
-            Event live = subscription.poll(Math.min(remaining, storeCheckInterval.toNanos()), TimeUnit.NANOSECONDS);
+            SseEvent live = subscription.poll();
             if (live == null) {
-                readStore();
-            } else if (live.seq() == lastSeq + 1) {
+                long remaining = deadline - System.nanoTime();
+                if (remaining <= 0) {
+                    return Optional.empty();
+                }
+                live = subscription.poll(Math.min(remaining, storeCheckInterval.toNanos()), TimeUnit.NANOSECONDS);
+                if (live == null) {
+                    readStore();
+                    continue;
+                }
+            }
+            if (live.seq() == lastSeq + 1) {
                 buffer.addLast(live);
             } else if (live.seq() > lastSeq + 1) {
                 readStore();
@@ -108,7 +114,7 @@ public final class RunEventFeed implements AutoCloseable {
     private void readStore() {
         boolean endedBefore = runs.findById(runId).map(run -> run.status().isTerminal()).orElse(true);
         buffer.clear();
-        buffer.addAll(runs.events(runId, lastSeq, READ_BATCH));
+        runs.events(runId, lastSeq, READ_BATCH).forEach(event -> buffer.addLast(SseEvent.of(event)));
         if (buffer.isEmpty() && endedBefore) {
             finished = true;
         }

@@ -70,9 +70,9 @@ class RunEventFeedTest {
     private static List<Event> drain(RunEventFeed feed) throws InterruptedException {
         List<Event> seen = new ArrayList<>();
         while (!feed.finished()) {
-            Optional<Event> next = feed.next(Duration.ofSeconds(20));
+            Optional<SseEvent> next = feed.next(Duration.ofSeconds(20));
             assertThat(next).as("an event within 20 s after " + seen.size()).isPresent();
-            seen.add(next.get());
+            seen.add(next.get().event());
         }
         return seen;
     }
@@ -101,6 +101,20 @@ class RunEventFeedTest {
         assertThat(seen.getFirst().type()).isEqualTo(EventTypes.RUN_STARTED);
         assertThat(seen.getLast().type()).isEqualTo(EventTypes.RUN_COMPLETED);
         assertThat(bus.subscriberCount()).isZero();
+    }
+
+    @Test
+    void aPublishedEventIsEncodedOnceAndTheSameFrameGoesToEverySubscriber() throws Exception {
+        EventBus bus = new EventBus();
+        try (RunEventFeed first = RunEventFeed.open(runs, bus, run.id(), 1); RunEventFeed second = RunEventFeed.open(runs, bus, run.id(), 1)) {
+            append(bus, 7);
+            SseEvent a = first.next(Duration.ofSeconds(5)).orElseThrow();
+            SseEvent b = second.next(Duration.ofSeconds(5)).orElseThrow();
+            assertThat(a.frame()).isSameAs(b.frame());
+            assertThat(new String(a.frame(), java.nio.charset.StandardCharsets.UTF_8))
+                    .isEqualTo("id: 2\nevent: log\ndata: {\"message\":\"line 7\"}\n\n");
+            assertThat(first.next(Duration.ZERO)).as("nothing else is waiting, and a zero timeout does not wait").isEmpty();
+        }
     }
 
     @Test
