@@ -16,6 +16,7 @@ when it stores the event, so measuring from it would leave out the runtime → s
 reported separately as the ingest lag, `created_at − emit_us`.) Server RSS comes from
 /proc/<java pid>/status, heap use from the server's own `/metrics` (`jvm_memory_used_bytes`, heap)."""
 import argparse
+import json
 import multiprocessing
 import os
 import shutil
@@ -61,24 +62,35 @@ def run(quick, subscribers=None, rate=RATE, seconds=None):
 
 def measure(srv, dep, n, rate, seconds):
     pid = srv.proc.pid  # bin/crewship execs the JVM, so this is the java process
-    lead_s = 5 + n / 400  # time to connect every subscriber before the first tick (about 2,000/s here)
-    start_at = time.time() + lead_s
+    connect_budget_s = 30 + n / 50  # far more than connecting takes on an idle machine (about 2,000/s)
     run_id = srv.start_run({"deployment_id": dep, "input": {
-        "start_at_us": int(start_at * 1e6), "rate": rate, "seconds": seconds}})["id"]
+        "rate": rate, "seconds": seconds, "max_wait_s": connect_budget_s + 60}})["id"]
     sampler = ServerSampler(srv, pid)
     sampler.start()
     sources = [f"127.0.0.{i + 1}" for i in range(max(1, -(-n // PORTS_PER_SOURCE_IP)))]
-    deadline = start_at + seconds + 60 + n / 100
+    deadline = time.time() + connect_budget_s + seconds + 60 + n / 100
     ctx = multiprocessing.get_context("fork")
-    results = ctx.Queue()
+    opened, results = ctx.Queue(), ctx.Queue()
     shares = [n // PROCESSES + (1 if i < n % PROCESSES else 0) for i in range(PROCESSES)]
     procs = [ctx.Process(target=fanout_client.run_subscribers,
                          args=(srv.port, f"/v1/runs/{run_id}/events", srv.key, share, sources, MAX_PENDING,
-                               deadline, results)) for share in shares if share]
+                               deadline, opened, results)) for share in shares if share]
     cpu_before = server_cpu_s(pid)
+    connect_started = time.time()
     for p in procs:
         p.start()
     try:
+        open_streams = sum(opened.get(timeout=connect_budget_s) for _ in procs)
+        all_open_s = time.time() - connect_started
+        sampler.mark("all_open")
+        cpu_at_open = server_cpu_s(pid)
+        go = os.path.join(srv.data, "runs", run_id, "artifacts", "go")
+        wait_until = time.time() + 60
+        while not os.path.isdir(os.path.dirname(go)) and time.time() < wait_until:
+            time.sleep(0.05)  # the run is not executing yet
+        with open(go + ".tmp", "w"):
+            pass
+        os.rename(go + ".tmp", go)  # the crew polls for the name: it appears complete
         parts = [results.get(timeout=deadline - time.time() + 60) for _ in procs]
     finally:
         for p in procs:
@@ -107,14 +119,17 @@ def measure(srv, dep, n, rate, seconds):
         "rate_per_s": rate, "seconds": seconds, "ticks": len(ticks), "events_per_stream": last_seq,
         "latency_from": "emit_us (the crew's clock right before sdk.emit) to the subscriber's recv()",
         "connected": len(connect_ms), "streams_complete": complete,
-        "connect_ms": summary(connect_ms),
+        "connect_ms": summary(connect_ms), "all_connected_s": round(all_open_s, 2), "open_when_ticks_began": open_streams,
         "delivery_latency_ms": hist_summary(merged["latency_hist"]),
         "ingest_lag_ms": summary(ingest),
         "deliveries_timed": merged["ticks_live"], "deliveries_replayed": merged["ticks_replayed"],
         "gaps": merged["gaps"], "duplicates": merged["duplicates"],
         "errors": dict(merged["errors"]),
         "terminal_events": {str(k): v for k, v in merged["terminals"].items()},
-        "server": sampler.figures(first_tick, last_tick) | {"cpu_s": round(cpu_after - cpu_before, 1)},
+        "server": sampler.figures(first_tick, last_tick) | {
+            "cpu_s_connecting": round(cpu_at_open - cpu_before, 1), "cpu_s_streaming": round(cpu_after - cpu_at_open, 1),
+            "cpu_us_per_delivery": round((cpu_after - cpu_at_open) * 1e6 / max(1, n * last_seq), 1)},
+        "ticker": final.get("output"),
         "client": {"cpu_s": round(client_cpu, 1), "wall_s": client_wall,
                    "cores_used": round(client_cpu / client_wall, 2) if client_wall else None},
         "emit_span_s": round(last_tick - first_tick, 2),
@@ -128,8 +143,10 @@ def measure(srv, dep, n, rate, seconds):
     if merged["gaps"] or merged["duplicates"]:
         broken.append(f"{merged['gaps']} events missing and {merged['duplicates']} duplicated or out of order")
     if broken:
-        raise RuntimeError("event fan-out broken: " + "; ".join(broken) + f" (errors: {dict(merged['errors'])}; figures: "
-                           + f"{ {k: result[k] for k in ('connected', 'streams_complete', 'delivery_latency_ms', 'server')} })")
+        result["server"].pop("samples", None)
+        print(json.dumps(result, indent=1), file=sys.stderr)
+        print("server log (end):\n" + srv.log_tail(4000), file=sys.stderr)
+        raise RuntimeError("event fan-out broken: " + "; ".join(broken) + f" (errors: {dict(merged['errors'])})")
     return result
 
 
@@ -185,67 +202,81 @@ def server_cpu_s(pid):
 
 
 class ServerSampler:
-    """Every half second: the server's RSS, threads and open files (/proc) and heap in use (/metrics)."""
+    """The server's RSS, threads and open files (/proc) every half second, and its heap in use (its own
+    /metrics, `jvm_memory_used_bytes` of the heap pools) as often as the server answers."""
 
     def __init__(self, srv, pid):
         self.srv, self.pid = srv, pid
-        self.samples = []   # (epoch s, rss MiB, heap MiB or None, threads, fds)
+        self.samples = []   # (epoch s, rss MiB, threads, open files)
+        self.heap = []      # (epoch s, heap used MiB)
+        self.marks = {}
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._threads = [threading.Thread(target=self._proc_loop, daemon=True),
+                         threading.Thread(target=self._heap_loop, daemon=True)]
 
     def start(self):
-        self._thread.start()
+        for t in self._threads:
+            t.start()
 
     def stop(self):
         self._stop.set()
-        self._thread.join(10)
+        for t in self._threads:
+            t.join(15)
 
-    def _loop(self):
+    def mark(self, name):
+        self.marks[name] = time.time()
+
+    def _proc_loop(self):
         while not self._stop.is_set():
-            self.samples.append((time.time(), *self.proc_status(), self.heap_mib(), self.fds()))
+            rss = threads = fds = None
+            try:
+                with open(f"/proc/{self.pid}/status") as f:
+                    for line in f:
+                        if line.startswith("VmRSS:"):
+                            rss = int(line.split()[1]) / 1024
+                        elif line.startswith("Threads:"):
+                            threads = int(line.split()[1])
+                fds = len(os.listdir(f"/proc/{self.pid}/fd"))
+            except OSError:
+                pass
+            self.samples.append((time.time(), rss, threads, fds))
             self._stop.wait(SAMPLE_EVERY_S)
 
-    def proc_status(self):
-        rss = threads = None
-        with open(f"/proc/{self.pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    rss = int(line.split()[1]) / 1024
-                elif line.startswith("Threads:"):
-                    threads = int(line.split()[1])
-        return rss, threads
-
-    def fds(self):
-        try:
-            return len(os.listdir(f"/proc/{self.pid}/fd"))
-        except OSError:
-            return None
-
-    def heap_mib(self):
-        try:
-            with urllib.request.urlopen(self.srv.url + "/metrics", timeout=5) as r:
-                text = r.read().decode()
-        except OSError:
-            return None
-        used = [float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-                if line.startswith("jvm_memory_used_bytes{") and 'area="heap"' in line]
-        return sum(used) / 2**20 if used else None
+    def _heap_loop(self):
+        while not self._stop.is_set():
+            try:
+                with urllib.request.urlopen(self.srv.url + "/metrics", timeout=10) as r:
+                    text = r.read().decode()
+                used = [float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                        if line.startswith("jvm_memory_used_bytes{") and 'area="heap"' in line]
+                if used:
+                    self.heap.append((time.time(), sum(used) / 2**20))
+            except OSError:
+                pass
+            self._stop.wait(SAMPLE_EVERY_S)
 
     def figures(self, first_tick, last_tick):
         def stat(values):
             values = [v for v in values if v is not None]
             return {"max": round(max(values), 1), "mean": round(sum(values) / len(values), 1)} if values else {}
-        before = [s for s in self.samples if s[0] < first_tick - 1]
+
+        def at(series, when):
+            before = [v for t, v, *_ in series if t <= when and v is not None]
+            return round(before[-1], 1) if before else None
         during = [s for s in self.samples if first_tick <= s[0] <= last_tick] or self.samples
+        heap_during = [h for h in self.heap if first_tick <= h[0] <= last_tick] or self.heap
         t0 = self.samples[0][0] if self.samples else 0
+        all_open = self.marks.get("all_open", first_tick)
         return {
-            "rss_mib_before": round(before[0][1], 1) if before else None,
-            "rss_mib": stat(s[1] for s in during), "heap_used_mib": stat(s[3] for s in during),
+            "rss_mib_before_subscribers": at(self.samples, t0),
+            "rss_mib_all_subscribers_open": at(self.samples, all_open),
+            "rss_mib": stat(s[1] for s in during), "heap_used_mib": stat(h[1] for h in heap_during),
+            "heap_samples": len(self.heap),
             "threads_max": max((s[2] for s in during if s[2]), default=None),
-            "open_files_max": max((s[4] for s in during if s[4]), default=None),
-            "samples": [[round(s[0] - t0, 1), round(s[1], 1), round(s[3], 1) if s[3] is not None else None, s[2], s[4]]
-                        for s in self.samples],
-            "samples_columns": ["s", "rss_mib", "heap_used_mib", "threads", "open_files"],
+            "open_files_max": max((s[3] for s in during if s[3]), default=None),
+            "samples": [[round(s[0] - t0, 1), round(s[1], 1) if s[1] else None, s[2], s[3]] for s in self.samples],
+            "samples_columns": ["s", "rss_mib", "threads", "open_files"],
+            "heap": [[round(t - t0, 1), round(v, 1)] for t, v in self.heap],
         }
 
 
@@ -267,9 +298,8 @@ def section(result, charts):
     samples = srv.get("samples", [])
     chart = ""
     if samples:
-        chart = charts.lines("event_fanout_memory", "Server memory during the fan-out", [s[0] for s in samples],
-                             {"RSS (MiB)": [s[1] for s in samples], "heap used (MiB)": [s[2] or 0 for s in samples]},
-                             "seconds since the run was created", "MiB")
+        chart = charts.lines("event_fanout_memory", "Server RSS during the fan-out", [s[0] for s in samples],
+                             {"RSS (MiB)": [s[1] or 0 for s in samples]}, "seconds since the run was created", "MiB")
     return f"""{result['subscribers']:,} concurrent SSE subscribers (`GET /v1/runs/{{id}}/events`, `Accept:
 text/event-stream`) follow one run of `bench/crews/ticker`, which emits {result['rate_per_s']} `bench.tick`
 events per second for {result['seconds']} s ({result['ticks']:,} ticks, {result['events_per_stream']:,} events per
@@ -283,14 +313,15 @@ the tick's emit time in the crew (end to end: runtime channel, store, fan-out, s
 | --- | --- |
 | subscribers connected / streams complete | {result['connected']:,} / {result['streams_complete']:,} of {result['subscribers']:,} |
 | events missing / duplicated | {result['gaps']} / {result['duplicates']} |
-| connect (to response headers) p50 / p99 / max | {ms(conn.get('p50'))} / {ms(conn.get('p99'))} / {ms(conn.get('max'))} |
+| connect (to response headers) p50 / p99 / max; all open after | {ms(conn.get('p50'))} / {ms(conn.get('p99'))} / {ms(conn.get('max'))}; {result.get('all_connected_s')} s |
 | delivery latency p50 / p90 / p99 / max | {ms(lat.get('p50'))} / {ms(lat.get('p90'))} / {ms(lat.get('p99'))} / {ms(lat.get('max'))} |
 | deliveries timed (replayed to late subscribers, not timed) | {result['deliveries_timed']:,} ({result['deliveries_replayed']:,}) |
 | ingest lag (`created_at` − emit) p50 / p99 | {ms(ing.get('p50'))} / {ms(ing.get('p99'))} |
-| server RSS before / max during the fan-out | {srv.get('rss_mib_before') or 0:,.0f} / {srv['rss_mib'].get('max', 0):,.0f} MiB |
+| server RSS: no subscribers / all subscribers open / max during the ticks | {srv.get('rss_mib_before_subscribers') or 0:,.0f} / {srv.get('rss_mib_all_subscribers_open') or 0:,.0f} / {srv['rss_mib'].get('max', 0):,.0f} MiB |
 | server heap used, mean / max during the fan-out | {srv['heap_used_mib'].get('mean', 0):,.0f} / {srv['heap_used_mib'].get('max', 0):,.0f} MiB |
 | server threads / open files (max) | {srv.get('threads_max')} / {srv.get('open_files_max')} |
-| CPU: server / subscribers (cores used by the subscribers) | {srv.get('cpu_s')} s / {cli['cpu_s']} s ({cli['cores_used']}) |
+| server CPU: connecting / streaming (per delivered event) | {srv.get('cpu_s_connecting')} s / {srv.get('cpu_s_streaming')} s ({srv.get('cpu_us_per_delivery')} µs) |
+| subscribers' CPU (cores used) | {cli['cpu_s']} s ({cli['cores_used']}) |
 | load average (1 min) at the end | {result.get('load_avg_1m_end')} |
 
 {charts.percentiles("event_fanout_latency", "Event delivery latency", {"Crewship": lat})}

@@ -48,10 +48,11 @@ class Subscriber:
         self.error = None
 
 
-def run_subscribers(port, path, key, count, source_ips, max_pending, deadline, result_queue):
+def run_subscribers(port, path, key, count, source_ips, max_pending, deadline, opened_queue, result_queue):
     """Opens `count` subscribers (at most `max_pending` connecting at once, round-robin over the loopback
-    `source_ips`), follows them until every stream ended or `deadline` (epoch seconds), and puts the
-    result dict on `result_queue`."""
+    `source_ips`), puts how many streams opened on `opened_queue` once none is still connecting, follows
+    them until every stream ended or `deadline` (epoch seconds), and puts the result dict on
+    `result_queue`."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < count + 64:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(count + 64, soft)), hard))
@@ -170,7 +171,11 @@ def run_subscribers(port, path, key, count, source_ips, max_pending, deadline, r
                 sub.terminal = term.group(1).decode()
 
     open_more()
+    told_opened = False
     while (waiting or pending or active) and time.time() < deadline:
+        if not told_opened and not waiting and not pending:
+            opened_queue.put(len(connect_ms))
+            told_opened = True
         for fd, mask in ep.poll(0.5):
             sub = by_fd.get(fd)
             if sub is None:
@@ -216,6 +221,8 @@ def run_subscribers(port, path, key, count, source_ips, max_pending, deadline, r
                 close(sub, DONE)
         if waiting:
             open_more()
+    if not told_opened:
+        opened_queue.put(len(connect_ms))
     for sub in subs:
         if sub.state in (HEADERS, BODY) and sub.sock is not None:
             close(sub, FAILED, "still open at the deadline")
