@@ -211,7 +211,7 @@ class ServerSampler:
     def __init__(self, srv, pid):
         self.srv, self.pid = srv, pid
         self.samples = []   # (epoch s, rss MiB, threads, open files)
-        self.heap = []      # (epoch s, heap used MiB)
+        self.heap = []      # (epoch s, heap used MiB, heap committed MiB)
         self.marks = {}
         self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._proc_loop, daemon=True),
@@ -250,10 +250,10 @@ class ServerSampler:
             try:
                 with urllib.request.urlopen(self.srv.url + "/metrics", timeout=10) as r:
                     text = r.read().decode()
-                used = [float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-                        if line.startswith("jvm_memory_used_bytes{") and 'area="heap"' in line]
-                if used:
-                    self.heap.append((time.time(), sum(used) / 2**20))
+                def heap(metric):
+                    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                               if line.startswith(metric + "{") and 'area="heap"' in line) / 2**20
+                self.heap.append((time.time(), heap("jvm_memory_used_bytes"), heap("jvm_memory_committed_bytes")))
             except OSError:
                 pass
             self._stop.wait(SAMPLE_EVERY_S)
@@ -274,12 +274,14 @@ class ServerSampler:
             "rss_mib_before_subscribers": at(self.samples, t0),
             "rss_mib_all_subscribers_open": at(self.samples, all_open),
             "rss_mib": stat(s[1] for s in during), "heap_used_mib": stat(h[1] for h in heap_during),
+            "heap_committed_mib": stat(h[2] for h in heap_during),
             "heap_samples": len(self.heap),
             "threads_max": max((s[2] for s in during if s[2]), default=None),
             "open_files_max": max((s[3] for s in during if s[3]), default=None),
             "samples": [[round(s[0] - t0, 1), round(s[1], 1) if s[1] else None, s[2], s[3]] for s in self.samples],
             "samples_columns": ["s", "rss_mib", "threads", "open_files"],
-            "heap": [[round(t - t0, 1), round(v, 1)] for t, v in self.heap],
+            "heap": [[round(t - t0, 1), round(used, 1), round(committed, 1)] for t, used, committed in self.heap],
+            "heap_columns": ["s", "used_mib", "committed_mib"],
         }
 
 
@@ -322,7 +324,7 @@ the tick's emit time in the crew (end to end: runtime channel, store, fan-out, s
 | deliveries timed (replayed to late subscribers, not timed) | {result['deliveries_timed']:,} ({result['deliveries_replayed']:,}) |
 | ingest lag (`created_at` − emit) p50 / p99 | {ms(ing.get('p50'))} / {ms(ing.get('p99'))} |
 | server RSS: no subscribers / all subscribers open / max during the ticks | {srv.get('rss_mib_before_subscribers') or 0:,.0f} / {srv.get('rss_mib_all_subscribers_open') or 0:,.0f} / {srv['rss_mib'].get('max', 0):,.0f} MiB |
-| server heap used, mean / max during the fan-out | {srv['heap_used_mib'].get('mean', 0):,.0f} / {srv['heap_used_mib'].get('max', 0):,.0f} MiB |
+| server heap used, mean / max during the fan-out (committed, max) | {srv['heap_used_mib'].get('mean', 0):,.0f} / {srv['heap_used_mib'].get('max', 0):,.0f} MiB ({srv.get('heap_committed_mib', {}).get('max', 0):,.0f} MiB) |
 | server threads / open files (max) | {srv.get('threads_max')} / {srv.get('open_files_max')} |
 | server CPU: connecting / streaming (per delivered event) | {srv.get('cpu_s_connecting')} s / {srv.get('cpu_s_streaming')} s ({srv.get('cpu_us_per_delivery')} µs) |
 | subscribers' CPU (cores used) | {cli['cpu_s']} s ({cli['cores_used']}) |

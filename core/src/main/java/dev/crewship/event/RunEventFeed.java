@@ -17,7 +17,9 @@ import java.util.concurrent.TimeUnit;
  * subscription exists; events seen twice are dropped by sequence number. Whenever the next
  * sequence number is missing (the subscriber's queue overflowed, or an event was written by
  * something that does not publish here) the feed reads the store from its last sequence number.
- * While nothing arrives it also checks the store every {@link #STORE_CHECK_INTERVAL} as a safety net.
+ * While nothing arrives the store is also checked every {@link #STORE_CHECK_INTERVAL} as a safety
+ * net: by one subscriber of the run per interval, which shares what it finds with the others
+ * ({@link EventBus#claimStoreCheck}), so idle subscribers cost no database reads each.
  */
 public final class RunEventFeed implements AutoCloseable {
     /** How often an idle feed looks at the store for events that did not come over the bus. */
@@ -28,6 +30,7 @@ public final class RunEventFeed implements AutoCloseable {
 
     private final RunStore runs;
     private final String runId;
+    private final EventBus bus;
     private final EventBus.Subscription subscription;
     private final Duration storeCheckInterval;
     private final Deque<SseEvent> buffer = new ArrayDeque<>();
@@ -39,6 +42,7 @@ public final class RunEventFeed implements AutoCloseable {
         this.runId = runId;
         this.lastSeq = afterSeq;
         this.storeCheckInterval = storeCheckInterval;
+        this.bus = bus;
         this.subscription = bus.subscribe(runId);
     }
 
@@ -88,7 +92,13 @@ public final class RunEventFeed implements AutoCloseable {
                 }
                 live = subscription.poll(Math.min(remaining, storeCheckInterval.toNanos()), TimeUnit.NANOSECONDS);
                 if (live == null) {
-                    readStore();
+                    if (bus.claimStoreCheck(runId, storeCheckInterval)) {
+                        readStore();
+                        if (buffer.isEmpty() && finished) {
+                            bus.endedInStore(runId);
+                        }
+                        bus.share(subscription, buffer);
+                    }
                     continue;
                 }
             }

@@ -158,6 +158,57 @@ class RunEventFeedTest {
     }
 
     @Test
+    void idleSubscribersOfARunShareOneStoreCheckPerIntervalAndAllGetWhatItFinds() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+        RunStore counting = (RunStore) java.lang.reflect.Proxy.newProxyInstance(RunStore.class.getClassLoader(), new Class<?>[] {RunStore.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("events")) {
+                        reads.incrementAndGet();
+                    }
+                    try {
+                        return method.invoke(runs, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        EventBus bus = new EventBus();
+        EventBus elsewhere = new EventBus();
+        Duration interval = Duration.ofMillis(100);
+        List<RunEventFeed> feeds = new ArrayList<>();
+        try {
+            for (int i = 0; i < 20; i++) {
+                RunEventFeed feed = RunEventFeed.open(counting, bus, run.id(), 0, interval);
+                feeds.add(feed);
+                assertThat(feed.next(Duration.ofSeconds(5)).orElseThrow().seq()).isEqualTo(1);
+            }
+            List<Thread> waiting = new ArrayList<>();
+            List<Long> got = java.util.Collections.synchronizedList(new ArrayList<>());
+            int before = reads.get();
+            long started = System.nanoTime();
+            for (RunEventFeed feed : feeds) {
+                waiting.add(Thread.ofVirtual().start(() -> {
+                    try {
+                        feed.next(Duration.ofSeconds(20)).ifPresent(event -> got.add(event.seq()));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }));
+            }
+            append(elsewhere, 1); // stored, but published where these feeds do not listen
+            for (Thread thread : waiting) {
+                thread.join();
+            }
+            long intervals = (System.nanoTime() - started) / interval.toNanos();
+
+            assertThat(got).hasSize(20).containsOnly(2L);
+            assertThat(reads.get() - before).as("store reads in %d intervals by 20 idle subscribers", intervals)
+                    .isLessThanOrEqualTo((int) intervals + 2);
+        } finally {
+            feeds.forEach(RunEventFeed::close);
+        }
+    }
+
+    @Test
     void eventsThatNeverCameOverTheBusAreFoundInTheStore() throws Exception {
         EventBus bus = new EventBus();
         EventBus elsewhere = new EventBus();

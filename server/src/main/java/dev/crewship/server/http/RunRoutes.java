@@ -35,6 +35,8 @@ public final class RunRoutes implements Routes {
     static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
     /** A followed event stream writes at most this much of what is waiting before it flushes. */
     static final int MAX_WRITE_BYTES = 64 * 1024;
+    /** The output buffer of a followed event stream, held for as long as the stream is open. */
+    static final int STREAM_BUFFER_BYTES = 4 * 1024;
     static final String IDEMPOTENCY_KEY = "Idempotency-Key";
     static final String LAST_EVENT_ID = "Last-Event-ID";
 
@@ -96,6 +98,10 @@ public final class RunRoutes implements Routes {
             ctx.res().setCharacterEncoding("UTF-8");
             ctx.res().setHeader(Header.CACHE_CONTROL, "no-cache");
             ctx.res().setHeader(Header.X_ACCEL_BUFFERING, "no");
+            // Jetty keeps a response's output buffer (32 KiB of direct memory by default) for as long
+            // as the response is open: for thousands of long-lived streams of small events that is
+            // most of their memory. Writes beyond it go out in pieces of this size.
+            ctx.res().setBufferSize(STREAM_BUFFER_BYTES);
             EventStreamWriter stream = new EventStreamWriter(ctx.res().getOutputStream());
             stream.flush();
             while (!feed.finished()) {
