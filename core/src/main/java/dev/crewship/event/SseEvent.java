@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
  * encoded once per published event and shared by every subscriber of the run ({@link EventBus}),
  * so a thousand subscribers cost one serialization, not a thousand. Event types never contain line
  * breaks (executors accept only {@code [a-z][a-z0-9_.]*}), and the data is compact JSON, which
- * escapes line breaks, so every field is one line.
+ * escapes line breaks, so every field is one line. The frame's bytes are shared: nobody writes to them.
  */
 public record SseEvent(Event event, byte[] frame) {
     public static SseEvent of(Event event) {
