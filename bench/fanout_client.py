@@ -23,6 +23,7 @@ TERMINAL = re.compile(rb"^event: run\.(completed|failed|canceled)$", re.M)
 BUCKET_US = 100  # histogram resolution: 0.1 ms
 
 HEADERS, BODY, DONE, FAILED = range(4)
+LATE = "still open at the deadline"  # a stream the server had not finished delivering in time (slow, not broken)
 
 
 class Subscriber:
@@ -225,7 +226,7 @@ def run_subscribers(port, path, key, count, source_ips, max_pending, deadline, o
         opened_queue.put(len(connect_ms))
     for sub in subs:
         if sub.state in (HEADERS, BODY) and sub.sock is not None:
-            close(sub, FAILED, "still open at the deadline")
+            close(sub, FAILED, LATE)
         elif sub.sock is None:
             sub.state, sub.error = FAILED, "never connected (deadline)"
     cpu1, wall1 = resource.getrusage(resource.RUSAGE_SELF), time.monotonic()
