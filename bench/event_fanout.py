@@ -42,12 +42,12 @@ WARM_UP_SUBSCRIBERS, WARM_UP_SECONDS = 100, 3
 CREW = os.path.join(BENCH, "crews", "ticker")
 
 
-def run(quick, subscribers=None, rate=RATE, seconds=None):
+def run(quick, subscribers=None, rate=RATE, seconds=None, java_opts=None):
     n = subscribers or (QUICK_SUBSCRIBERS if quick else SUBSCRIBERS)
     seconds = seconds or (QUICK_SECONDS if quick else SECONDS)
     tmp = tempfile.mkdtemp(prefix="cs-bench-")
     os.chmod(tmp, 0o711)  # the runs' uids pass through it to the data dir
-    srv = Server().start()
+    srv = Server(env={"CREWSHIP_JAVA_OPTS": java_opts} if java_opts else None).start()
     try:
         crew = os.path.join(tmp, "ticker")
         shutil.copytree(CREW, crew)
@@ -56,7 +56,7 @@ def run(quick, subscribers=None, rate=RATE, seconds=None):
         # A short fan-out first: starts the warm parent and lets the JIT compile the streaming path, so
         # the figures are those of a server that has been up for a while, not of its first seconds.
         measure(srv, dep["id"], min(n, WARM_UP_SUBSCRIBERS), rate, WARM_UP_SECONDS)
-        return measure(srv, dep["id"], n, rate, seconds)
+        return measure(srv, dep["id"], n, rate, seconds) | {"server_java_opts": java_opts or "(the JVM's defaults)"}
     finally:
         srv.stop()
         shutil.rmtree(srv.data, ignore_errors=True)
@@ -333,6 +333,7 @@ the tick's emit time in the crew (end to end: runtime channel, store, fan-out, s
 | server threads / open files (max) | {srv.get('threads_max')} / {srv.get('open_files_max')} |
 | server CPU: connecting / streaming (per delivered event) | {srv.get('cpu_s_connecting')} s / {srv.get('cpu_s_streaming')} s ({srv.get('cpu_us_per_delivery')} µs) |
 | subscribers' CPU (cores used) | {cli['cpu_s']} s ({cli['cores_used']}) |
+| server JVM options | {result.get('server_java_opts', "(the JVM's defaults)")} |
 | load average (1 min) at the end | {result.get('load_avg_1m_end')} |
 
 {charts.percentiles("event_fanout_latency", "Event delivery latency", {"Crewship": lat})}
@@ -345,8 +346,9 @@ def main():
     ap.add_argument("--subscribers", type=int, help=f"default {SUBSCRIBERS:,} (quick: {QUICK_SUBSCRIBERS})")
     ap.add_argument("--rate", type=int, default=RATE, help="events per second the run emits")
     ap.add_argument("--seconds", type=float, help=f"how long it emits (default {SECONDS}, quick {QUICK_SECONDS})")
+    ap.add_argument("--java-opts", help="JVM options for the server (CREWSHIP_JAVA_OPTS), e.g. -Xmx256m")
     args = ap.parse_args()
-    write_result("event_fanout", run(args.quick, args.subscribers, args.rate, args.seconds), args.quick)
+    write_result("event_fanout", run(args.quick, args.subscribers, args.rate, args.seconds, args.java_opts), args.quick)
 
 
 if __name__ == "__main__":
