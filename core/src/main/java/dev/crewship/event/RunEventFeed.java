@@ -17,7 +17,9 @@ import java.util.concurrent.TimeUnit;
  * subscription exists; events seen twice are dropped by sequence number. Whenever the next
  * sequence number is missing (the subscriber's queue overflowed, or an event was written by
  * something that does not publish here) the feed reads the store from its last sequence number.
- * While nothing arrives it also checks the store every {@link #STORE_CHECK_INTERVAL} as a safety net.
+ * While nothing arrives the store is also checked every {@link #STORE_CHECK_INTERVAL} as a safety
+ * net: by one subscriber of the run per interval, which shares what it finds with the others
+ * ({@link EventBus#claimStoreCheck}), so idle subscribers cost no database reads each.
  */
 public final class RunEventFeed implements AutoCloseable {
     /** How often an idle feed looks at the store for events that did not come over the bus. */
@@ -28,9 +30,10 @@ public final class RunEventFeed implements AutoCloseable {
 
     private final RunStore runs;
     private final String runId;
+    private final EventBus bus;
     private final EventBus.Subscription subscription;
     private final Duration storeCheckInterval;
-    private final Deque<Event> buffer = new ArrayDeque<>();
+    private final Deque<SseEvent> buffer = new ArrayDeque<>();
     private long lastSeq;
     private boolean finished;
 
@@ -39,6 +42,7 @@ public final class RunEventFeed implements AutoCloseable {
         this.runId = runId;
         this.lastSeq = afterSeq;
         this.storeCheckInterval = storeCheckInterval;
+        this.bus = bus;
         this.subscription = bus.subscribe(runId);
     }
 
@@ -61,12 +65,13 @@ public final class RunEventFeed implements AutoCloseable {
 
     /**
      * The next event, waiting up to {@code timeout} for one; empty on timeout or once the terminal
-     * event has been returned (see {@link #finished()}).
+     * event has been returned (see {@link #finished()}). A zero timeout takes only what is already
+     * there, so a subscriber can write everything waiting before it flushes.
      */
-    public Optional<Event> next(Duration timeout) throws InterruptedException {
+    public Optional<SseEvent> next(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            Event buffered = buffer.pollFirst();
+            SseEvent buffered = buffer.pollFirst();
             if (buffered != null) {
                 lastSeq = buffered.seq();
                 finished = buffered.isTerminal();
@@ -79,14 +84,25 @@ public final class RunEventFeed implements AutoCloseable {
                 readStore();
                 continue;
             }
-            long remaining = deadline - System.nanoTime();
-            if (remaining <= 0) {
-                return Optional.empty();
-            }
-            Event live = subscription.poll(Math.min(remaining, storeCheckInterval.toNanos()), TimeUnit.NANOSECONDS);
+            SseEvent live = subscription.poll();
             if (live == null) {
-                readStore();
-            } else if (live.seq() == lastSeq + 1) {
+                long remaining = deadline - System.nanoTime();
+                if (remaining <= 0) {
+                    return Optional.empty();
+                }
+                live = subscription.poll(Math.min(remaining, storeCheckInterval.toNanos()), TimeUnit.NANOSECONDS);
+                if (live == null) {
+                    if (bus.claimStoreCheck(runId, storeCheckInterval)) {
+                        readStore();
+                        if (buffer.isEmpty() && finished) {
+                            bus.endedInStore(runId);
+                        }
+                        bus.share(subscription, buffer);
+                    }
+                    continue;
+                }
+            }
+            if (live.seq() == lastSeq + 1) {
                 buffer.addLast(live);
             } else if (live.seq() > lastSeq + 1) {
                 readStore();
@@ -108,7 +124,7 @@ public final class RunEventFeed implements AutoCloseable {
     private void readStore() {
         boolean endedBefore = runs.findById(runId).map(run -> run.status().isTerminal()).orElse(true);
         buffer.clear();
-        buffer.addAll(runs.events(runId, lastSeq, READ_BATCH));
+        runs.events(runId, lastSeq, READ_BATCH).forEach(event -> buffer.addLast(SseEvent.of(event)));
         if (buffer.isEmpty() && endedBefore) {
             finished = true;
         }

@@ -70,9 +70,9 @@ class RunEventFeedTest {
     private static List<Event> drain(RunEventFeed feed) throws InterruptedException {
         List<Event> seen = new ArrayList<>();
         while (!feed.finished()) {
-            Optional<Event> next = feed.next(Duration.ofSeconds(20));
+            Optional<SseEvent> next = feed.next(Duration.ofSeconds(20));
             assertThat(next).as("an event within 20 s after " + seen.size()).isPresent();
-            seen.add(next.get());
+            seen.add(next.get().event());
         }
         return seen;
     }
@@ -101,6 +101,20 @@ class RunEventFeedTest {
         assertThat(seen.getFirst().type()).isEqualTo(EventTypes.RUN_STARTED);
         assertThat(seen.getLast().type()).isEqualTo(EventTypes.RUN_COMPLETED);
         assertThat(bus.subscriberCount()).isZero();
+    }
+
+    @Test
+    void aPublishedEventIsEncodedOnceAndTheSameFrameGoesToEverySubscriber() throws Exception {
+        EventBus bus = new EventBus();
+        try (RunEventFeed first = RunEventFeed.open(runs, bus, run.id(), 1); RunEventFeed second = RunEventFeed.open(runs, bus, run.id(), 1)) {
+            append(bus, 7);
+            SseEvent a = first.next(Duration.ofSeconds(5)).orElseThrow();
+            SseEvent b = second.next(Duration.ofSeconds(5)).orElseThrow();
+            assertThat(a.frame()).isSameAs(b.frame());
+            assertThat(new String(a.frame(), java.nio.charset.StandardCharsets.UTF_8))
+                    .isEqualTo("id: 2\nevent: log\ndata: {\"message\":\"line 7\"}\n\n");
+            assertThat(first.next(Duration.ZERO)).as("nothing else is waiting, and a zero timeout does not wait").isEmpty();
+        }
     }
 
     @Test
@@ -140,6 +154,57 @@ class RunEventFeedTest {
         try (RunEventFeed feed = RunEventFeed.open(runs, bus, run.id(), 3)) {
             assertThat(feed.finished()).as("nothing follows the terminal event").isTrue();
             assertThat(feed.next(Duration.ofSeconds(5))).isEmpty();
+        }
+    }
+
+    @Test
+    void idleSubscribersOfARunShareOneStoreCheckPerIntervalAndAllGetWhatItFinds() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+        RunStore counting = (RunStore) java.lang.reflect.Proxy.newProxyInstance(RunStore.class.getClassLoader(), new Class<?>[] {RunStore.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("events")) {
+                        reads.incrementAndGet();
+                    }
+                    try {
+                        return method.invoke(runs, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        EventBus bus = new EventBus();
+        EventBus elsewhere = new EventBus();
+        Duration interval = Duration.ofMillis(100);
+        List<RunEventFeed> feeds = new ArrayList<>();
+        try {
+            for (int i = 0; i < 20; i++) {
+                RunEventFeed feed = RunEventFeed.open(counting, bus, run.id(), 0, interval);
+                feeds.add(feed);
+                assertThat(feed.next(Duration.ofSeconds(5)).orElseThrow().seq()).isEqualTo(1);
+            }
+            List<Thread> waiting = new ArrayList<>();
+            List<Long> got = java.util.Collections.synchronizedList(new ArrayList<>());
+            int before = reads.get();
+            long started = System.nanoTime();
+            for (RunEventFeed feed : feeds) {
+                waiting.add(Thread.ofVirtual().start(() -> {
+                    try {
+                        feed.next(Duration.ofSeconds(20)).ifPresent(event -> got.add(event.seq()));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }));
+            }
+            append(elsewhere, 1); // stored, but published where these feeds do not listen
+            for (Thread thread : waiting) {
+                thread.join();
+            }
+            long intervals = (System.nanoTime() - started) / interval.toNanos();
+
+            assertThat(got).hasSize(20).containsOnly(2L);
+            assertThat(reads.get() - before).as("store reads in %d intervals by 20 idle subscribers", intervals)
+                    .isLessThanOrEqualTo((int) intervals + 2);
+        } finally {
+            feeds.forEach(RunEventFeed::close);
         }
     }
 

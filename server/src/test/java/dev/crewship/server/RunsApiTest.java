@@ -32,6 +32,12 @@ class RunsApiTest {
             def kickoff(inputs):
                 if inputs.get("fail"):
                     raise ValueError("asked to fail")
+                if inputs.get("ticks"):
+                    import time
+                    time.sleep(inputs.get("wait_s", 0))
+                    for i in range(inputs["ticks"]):
+                        sdk.emit("test.tick", {"i": i, "pad": "x" * 2000})
+                    return {"ticks": inputs["ticks"]}
                 print("working on", inputs.get("topic"))
                 sdk.emit("agent.started", {"agent": "Researcher", "task": "Research topic"})
                 out = pathlib.Path(os.environ["CREWSHIP_ARTIFACTS_DIR"])
@@ -144,6 +150,51 @@ class RunsApiTest {
         assertThat(bad.status()).isEqualTo(400);
         assertThat(bad.header("Content-Type")).startsWith("application/problem+json");
         assertThat(server.get("/v1/runs/" + runId + "/events?limit=0", server.adminKey).status()).isEqualTo(400);
+    }
+
+    @Test
+    void manySubscribersEachGetEveryEventOnceInOrderWhileOneThatNeverReadsHoldsNobodyUp() throws Exception {
+        int ticks = 3000; // about 6 MB per stream: more than the socket buffers between the server and a stalled subscriber hold
+        String runId = startRun(Map.of("deployment_id", deploymentId, "input", Map.of("ticks", ticks, "wait_s", 1))).get("id").asText();
+        String request = "GET /v1/runs/" + runId + "/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+                + "Authorization: Bearer " + server.adminKey + "\r\n\r\n";
+        try (java.net.Socket stalled = new java.net.Socket()) {
+            stalled.setReceiveBufferSize(4096);
+            stalled.connect(new java.net.InetSocketAddress("127.0.0.1", URI.create(server.url()).getPort()));
+            stalled.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            stalled.getOutputStream().flush();
+
+            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            HttpRequest follow = HttpRequest.newBuilder(URI.create(server.url() + "/v1/runs/" + runId + "/events"))
+                    .header("Authorization", "Bearer " + server.adminKey)
+                    .header("Accept", "text/event-stream")
+                    .timeout(Duration.ofSeconds(60))
+                    .build();
+            List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> streams = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                streams.add(client.sendAsync(follow, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)));
+            }
+            long expected = -1;
+            for (var stream : streams) {
+                String body = stream.get(90, java.util.concurrent.TimeUnit.SECONDS).body();
+                List<Long> ids = body.lines().filter(line -> line.startsWith("id: ")).map(line -> Long.parseLong(line.substring(4))).toList();
+                assertThat(ids).as("ids without gap or duplicate").isEqualTo(java.util.stream.LongStream.rangeClosed(1, ids.size()).boxed().toList());
+                assertThat(ids.size()).isGreaterThan(ticks);
+                assertThat(body).contains("event: run.completed\n");
+                expected = expected < 0 ? ids.size() : expected;
+                assertThat(ids).hasSize((int) expected);
+            }
+            assertThat(awaitRun(runId).get("status").asText()).isEqualTo("succeeded");
+        }
+        // The stalled subscriber, reconnecting with the last id it saw, gets the rest.
+        HttpRequest resume = HttpRequest.newBuilder(URI.create(server.url() + "/v1/runs/" + runId + "/events"))
+                .header("Authorization", "Bearer " + server.adminKey)
+                .header("Accept", "text/event-stream")
+                .header("Last-Event-ID", String.valueOf(ticks))
+                .timeout(Duration.ofSeconds(30))
+                .build();
+        String rest = HttpClient.newHttpClient().send(resume, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)).body();
+        assertThat(rest).startsWith("id: " + (ticks + 1) + "\n").contains("event: run.completed\n");
     }
 
     @Test

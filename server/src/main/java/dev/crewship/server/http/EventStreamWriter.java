@@ -1,16 +1,16 @@
 package dev.crewship.server.http;
 
-import dev.crewship.event.Event;
+import dev.crewship.event.SseEvent;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Writes Server-Sent Events exactly as docs/api.md specifies: for each event the lines
- * {@code id: <seq>}, {@code event: <type>}, {@code data: <json>} and a blank line; comments as
- * {@code : <text>} and a blank line. Every write is flushed so the client sees it at once. Event
- * types never contain line breaks (executors accept only {@code [a-z][a-z0-9_.]*}), and the data is
- * compact JSON, which escapes line breaks, so every field is one line.
+ * Writes Server-Sent Events exactly as docs/api.md specifies: each event as its shared, already
+ * encoded frame ({@link SseEvent}: {@code id:}, {@code event:}, {@code data:} and a blank line);
+ * comments as {@code : <text>} and a blank line. Events are written without flushing, so a caller
+ * can send everything that is waiting in one write and then {@link #flush()}; comments are flushed
+ * at once.
  */
 final class EventStreamWriter {
     static final String CONTENT_TYPE = "text/event-stream";
@@ -21,21 +21,19 @@ final class EventStreamWriter {
         this.out = out;
     }
 
-    void event(Event event) throws IOException {
-        write("id: " + event.seq() + "\nevent: " + event.type() + "\ndata: " + event.data().toString() + "\n\n");
+    /** Writes one event (not yet flushed) and returns its size in bytes. */
+    int event(SseEvent event) throws IOException {
+        out.write(event.frame());
+        return event.frame().length;
     }
 
     void comment(String text) throws IOException {
-        write(": " + text + "\n\n");
-    }
-
-    /** Sends the response headers now, so a client knows the stream is open before the first event. */
-    void open() throws IOException {
+        out.write((": " + text + "\n\n").getBytes(StandardCharsets.UTF_8));
         out.flush();
     }
 
-    private void write(String text) throws IOException {
-        out.write(text.getBytes(StandardCharsets.UTF_8));
+    /** Sends what was written; also sends the response headers, so a client knows the stream is open before the first event. */
+    void flush() throws IOException {
         out.flush();
     }
 }

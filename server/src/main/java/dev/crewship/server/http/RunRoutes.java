@@ -11,6 +11,7 @@ import dev.crewship.error.CrewshipException;
 import dev.crewship.event.Event;
 import dev.crewship.event.RunEventFeed;
 import dev.crewship.event.RunEvents;
+import dev.crewship.event.SseEvent;
 import dev.crewship.run.NewRun;
 import dev.crewship.run.Run;
 import dev.crewship.run.RunCreation;
@@ -32,6 +33,10 @@ import java.util.Optional;
 public final class RunRoutes implements Routes {
     /** A followed event stream sends a comment after this long without an event, so proxies keep it open. */
     static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
+    /** A followed event stream writes at most this much of what is waiting before it flushes. */
+    static final int MAX_WRITE_BYTES = 64 * 1024;
+    /** The output buffer of a followed event stream, held for as long as the stream is open. */
+    static final int STREAM_BUFFER_BYTES = 4 * 1024;
     static final String IDEMPOTENCY_KEY = "Idempotency-Key";
     static final String LAST_EVENT_ID = "Last-Event-ID";
 
@@ -93,15 +98,28 @@ public final class RunRoutes implements Routes {
             ctx.res().setCharacterEncoding("UTF-8");
             ctx.res().setHeader(Header.CACHE_CONTROL, "no-cache");
             ctx.res().setHeader(Header.X_ACCEL_BUFFERING, "no");
+            // Jetty keeps a response's output buffer (32 KiB of direct memory by default) for as long
+            // as the response is open: for thousands of long-lived streams of small events that is
+            // most of their memory. Writes beyond it go out in pieces of this size.
+            ctx.res().setBufferSize(STREAM_BUFFER_BYTES);
             EventStreamWriter stream = new EventStreamWriter(ctx.res().getOutputStream());
-            stream.open();
+            stream.flush();
             while (!feed.finished()) {
-                Optional<Event> next = feed.next(KEEP_ALIVE);
-                if (next.isPresent()) {
-                    stream.event(next.get());
-                } else if (!feed.finished()) {
-                    stream.comment("keep-alive");
+                Optional<SseEvent> next = feed.next(KEEP_ALIVE);
+                if (next.isEmpty()) {
+                    if (!feed.finished()) {
+                        stream.comment("keep-alive");
+                    }
+                    continue;
                 }
+                // Everything already waiting goes out in one write and one flush: a subscriber that
+                // fell behind (a busy server, a slow network) catches up in a few large writes
+                // instead of one system call per event.
+                int written = stream.event(next.get());
+                while (written < MAX_WRITE_BYTES && (next = feed.next(Duration.ZERO)).isPresent()) {
+                    written += stream.event(next.get());
+                }
+                stream.flush();
             }
         } catch (IOException e) {
             // The subscriber went away; nothing is left to answer.
