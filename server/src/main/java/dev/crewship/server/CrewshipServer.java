@@ -108,7 +108,8 @@ public final class CrewshipServer implements AutoCloseable {
         return start(config, System.out);
     }
 
-    static CrewshipServer start(ServerConfig config, PrintStream out) {
+    /** As {@link #start(ServerConfig)}, printing the admin key and the ready line to {@code out} (the CLI's start-up training discards them). */
+    public static CrewshipServer start(ServerConfig config, PrintStream out) {
         Deque<AutoCloseable> resources = new ArrayDeque<>();
         try {
             return assemble(config, out, resources);
