@@ -256,6 +256,9 @@ execute meanwhile. Target (issue 7): p99 ≤ {TARGET_P99_MS} ms.
 
 {chr(10).join(rows)}
 
+Every list query walks an index newest first and stops after the page (`SCAN … USING INDEX` on the
+primary key is that walk for the unfiltered list, not a table scan):
+
 {chr(10).join(plans)}
 
 {charts.percentiles("store_scale_latency", f"{result['runs_stored']:,} runs stored: request latency", series)}"""

@@ -238,6 +238,11 @@ def seconds_text(value):
     return "—" if value is None else f"{value:,.2f} s"
 
 
+def speedup(factor):
+    """How much faster we are than the peer, given ours ÷ theirs in speed (> 1: we are faster)."""
+    return f"{factor:.1f}× faster" if factor >= 1 else f"{1 / factor:.1f}× slower"
+
+
 def targets(result):
     ours = result["crewship"]
     peer, _ = peer_figures()
@@ -248,12 +253,10 @@ def targets(result):
     return [
         Target(TITLE, f"burst of {ours['burst']['runs']:,} runs: completed runs/s", f"{rate:,.1f} /s",
                f"≥ {TARGET_RUNS_PER_S} /s", rate >= TARGET_RUNS_PER_S,
-               peer=f"{peer_rate:,.1f} /s" if peer_rate else "",
-               ratio=f"{rate / peer_rate:.1f}× theirs" if peer_rate else ""),
+               peer=f"{peer_rate:,.1f} /s" if peer_rate else "", ratio=speedup(rate / peer_rate) if peer_rate else ""),
         Target(TITLE, f"{ours['sequential']['runs']} light runs one after another", seconds_text(seq),
                f"≤ {TARGET_SEQUENTIAL_S} s", seq <= TARGET_SEQUENTIAL_S,
-               peer=seconds_text(peer_seq) if peer_seq is not None else "",
-               ratio=f"{peer_seq / seq:.1f}× faster" if peer_seq else ""),
+               peer=seconds_text(peer_seq) if peer_seq is not None else "", ratio=speedup(peer_seq / seq) if peer_seq else ""),
     ]
 
 
