@@ -13,8 +13,8 @@ over 10 projects (9 more with a copy of the ready deployment), statuses ~90 % su
 base62). Nothing else is touched (no ANALYZE: the server does not run one either). Then the server starts
 on it again.
 
-Measuring (one client, one keep-alive connection, requests one after another, `limit` = the API's
-default 20): `GET /v1/runs` first page, a page deep in the list (`starting_after` a cursor half-way down),
+Measuring (one client, one keep-alive connection, requests one after another, pages of 20, the list
+queries taken in turn after 20 warm-up rounds): `GET /v1/runs` first page, a page deep in the list (`starting_after` a cursor half-way down),
 filtered by project, by project and status, and by status alone; and `POST /v1/runs`. The runs the POSTs
 create execute meanwhile, as they would. The result also has each list query's SQLite plan
 (EXPLAIN QUERY PLAN, through the same SQL the store runs) and the database's size on disk."""
@@ -39,6 +39,7 @@ REQUESTS, QUICK_REQUESTS = 500, 100
 PROJECTS = 10
 TARGET_P99_MS = 20
 BATCH = 50_000
+WARM_UP_ROUNDS = 20
 SPREAD_DAYS = 30
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 # The SELECT JdbcRunStore.list runs (same columns, same shape), for the query plans.
@@ -204,26 +205,26 @@ class Client:
 
 
 def measure(client, dep, layout, count):
-    latency = {}
-    for name, query, _, _ in list_queries(layout):
-        path = "/v1/runs?limit=20" + query
-        for _ in range(5):  # warm-up: JIT, the page cache
-            client.timed("GET", path)
-        samples = []
-        for _ in range(count):
+    """Round-robin over the list queries, so warming up (JIT, page cache) and a neighbour's load affect
+    each alike; then the creates."""
+    queries = [(name, "/v1/runs?limit=20" + query) for name, query, _, _ in list_queries(layout)]
+    samples = {name: [] for name, _ in queries}
+    for round_ in range(count + WARM_UP_ROUNDS):
+        for name, path in queries:
             code, page, elapsed = client.timed("GET", path)
             if code != 200 or len(page["data"]) != 20:
                 raise AssertionError(f"GET {path} → {code}, {len(page.get('data', []))} runs: {page}")
-            samples.append(elapsed)
-        latency[name] = summary(samples)
-    samples = []
-    for i in range(count + 5):
+            if round_ >= WARM_UP_ROUNDS:
+                samples[name].append(elapsed)
+    latency = {name: summary(values) for name, values in samples.items()}
+    created = []
+    for i in range(count + WARM_UP_ROUNDS):
         code, body, elapsed = client.timed("POST", "/v1/runs", {"deployment_id": dep, "input": {"topic": f"scale {i}"}})
         if code != 202:
             raise AssertionError(f"POST /v1/runs → {code}: {body}")
-        if i >= 5:
-            samples.append(elapsed)
-    latency["create run (POST /v1/runs)"] = summary(samples)
+        if i >= WARM_UP_ROUNDS:
+            created.append(elapsed)
+    latency["create run (POST /v1/runs)"] = summary(created)
     return latency
 
 
