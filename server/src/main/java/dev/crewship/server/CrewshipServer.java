@@ -54,6 +54,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -107,7 +108,8 @@ public final class CrewshipServer implements AutoCloseable {
         return start(config, System.out);
     }
 
-    static CrewshipServer start(ServerConfig config, PrintStream out) {
+    /** As {@link #start(ServerConfig)}, printing the admin key and the ready line to {@code out} (the CLI's start-up training discards them). */
+    public static CrewshipServer start(ServerConfig config, PrintStream out) {
         Deque<AutoCloseable> resources = new ArrayDeque<>();
         try {
             return assemble(config, out, resources);
@@ -180,7 +182,9 @@ public final class CrewshipServer implements AutoCloseable {
         Javalin http = startHttp(config, new Authentication(apiKeys), metrics, routes);
         resources.push(http::stop);
 
-        log.info("Crewship {} started: data in {}, runs in {}, artifacts in {}", version(), dataDir.root(), sandbox, artifactStore);
+        // Time since the JVM started, so start-up cost can be told apart from the launcher's (bench/footprint.py reads it).
+        log.info("Crewship {} started in {} ms: data in {}, runs in {}, artifacts in {}", version(),
+                ManagementFactory.getRuntimeMXBean().getUptime(), dataDir.root(), sandbox, artifactStore);
         CrewshipServer server = new CrewshipServer(config, dataDir, resources, http);
         out.println("Crewship listening on " + server.url());
         out.flush();
