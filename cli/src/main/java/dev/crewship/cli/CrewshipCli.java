@@ -42,7 +42,6 @@ public final class CrewshipCli {
         try {
             return commandLine.execute(args);
         } finally {
-            root.close();
             context.out().flush();
         }
     }
