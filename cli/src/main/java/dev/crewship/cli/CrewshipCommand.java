@@ -39,7 +39,7 @@ import picocli.CommandLine.Spec;
  * subcommands share (the API client, the project choice, the output streams).
  */
 @Command(name = "crewship", scope = ScopeType.INHERIT, mixinStandardHelpOptions = true,
-        versionProvider = CrewshipVersion.class, sortOptions = false, usageHelpAutoWidth = true,
+        versionProvider = CrewshipVersion.class, sortOptions = false,
         description = "Deploy CrewAI crews to a Crewship server and run them.",
         footer = {"", "The server and key come from --url/--api-key, else CREWSHIP_URL/CREWSHIP_API_KEY, else 'crewship login'.",
                 "Docs: README.md (The CLI), docs/api.md, docs/crewship-toml.md."})
