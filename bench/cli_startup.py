@@ -7,7 +7,8 @@ its exit, launcher script and JVM included.
 
 Without --url it starts its own server (crewship_e2e.Server, a temporary data dir), deploys
 examples/hello and makes a few runs, so `runs list` prints a real table. The first commands are
-warm-ups: they create the class data sharing archive bin/crewship keeps beside the jar. Also records
+warm-ups: they create the start-up cache bin/crewship keeps beside the jar (an AOT cache on
+JDK 25+, else an AppCDS archive; docs/operations.md). Also records
 the CPU time (user + sys) each command used, and the machine's load average, because on a machine
 shared with other work the wall time includes waiting for a core. Writes
 bench/results/cli_startup.json and the "CLI start-up" section of BENCHMARKS.md. A benchmark, not a
@@ -84,7 +85,7 @@ def measure(args, env, n):
 def write_report(result):
     lines = [BEGIN, "", "## CLI start-up", "",
              "`python3 bench/cli_startup.py`: wall time from spawning `bin/crewship` to its exit (launcher script and JVM",
-             f"included, AppCDS archive warm), {result['runs']} runs each after {WARM_UPS} warm-ups; CPU is user + sys of the process tree.",
+             f"included, start-up cache warm), {result['runs']} runs each after {WARM_UPS} warm-ups; CPU is user + sys of the process tree.",
              f"Target: p50 wall ≤ {TARGET_MS} ms. Last run {result['when']} at {result['machine']['commit']} on {result['machine']['cores']} cores",
              f"({result['machine']['java']}).", "",
              "| command | wall p50 | wall p90 | CPU p50 | load avg (1 min) | target met |", "| --- | --- | --- | --- | --- | --- |"]
