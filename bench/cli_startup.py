@@ -6,10 +6,10 @@ its exit, launcher script and JVM included.
     python3 bench/cli_startup.py [--quick] [--runs 30] [--url URL --api-key KEY]
 
 Without --url it starts its own server (a temporary data dir), deploys examples/hello and makes a few
-runs, so `runs list` prints a real table. The first commands are warm-ups: they create the class data
-sharing archive bin/crewship keeps beside the jar. Also records the CPU time (user + sys) each command
-used, and the machine's load average, because on a machine shared with other work the wall time
-includes waiting for a core."""
+runs, so `runs list` prints a real table. The first commands are warm-ups: they create the start-up
+cache bin/crewship keeps beside the jar (an AOT cache on JDK 25+, else an AppCDS archive;
+docs/operations.md). Also records the CPU time (user + sys) each command used, and the machine's load
+average, because on a machine shared with other work the wall time includes waiting for a core."""
 import argparse
 import os
 import pathlib
@@ -91,7 +91,7 @@ def section(result, charts):
         rows.append(f"| `{m['command']}` | {ms(m['wall_ms']['p50'], 0)} | {ms(m['wall_ms']['p90'], 0)} | {ms(m['cpu_ms']['p50'], 0)}"
                     f" | {m['load_average_1m'][0]}–{m['load_average_1m'][1]} | {met} |")
     return f"""Wall time from spawning `bin/crewship` to its exit (launcher script and JVM included, class data sharing
-archive warm), {result['runs']} runs each after {WARM_UPS} warm-ups; CPU is user + sys of the process tree.
+cache warm), {result['runs']} runs each after {WARM_UPS} warm-ups; CPU is user + sys of the process tree.
 Target: p50 wall ≤ {TARGET_MS} ms.
 
 {chr(10).join(rows)}"""

@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
 public final class CrewshipCli {
     /** Exit code of wrong usage (unknown option, missing argument), as picocli has it. */
     public static final int USAGE = 2;
+    /** picocli's narrowest usage help. */
+    private static final int MIN_HELP_WIDTH = 55;
 
     private CrewshipCli() {
     }
@@ -31,6 +33,9 @@ public final class CrewshipCli {
         CommandFactory factory = new CommandFactory(root);
         CommandLine commandLine = new CommandLine(root, factory);
         addSubcommands(commandLine, factory, args);
+        // Help fits the terminal (bin/crewship passes its width). Not picocli's usageHelpAutoWidth:
+        // that asks System.console() and runs 'stty' as each subcommand is added, for every command.
+        commandLine.setUsageHelpWidth(Math.max(MIN_HELP_WIDTH, context.terminal().columns()));
         // '@file' arguments are the CLI's own (--input @input.json), not picocli's argument files.
         commandLine.setExpandAtFiles(false);
         commandLine.setOut(new PrintWriter(context.out(), true));
@@ -42,7 +47,6 @@ public final class CrewshipCli {
         try {
             return commandLine.execute(args);
         } finally {
-            root.close();
             context.out().flush();
         }
     }

@@ -39,11 +39,11 @@ import picocli.CommandLine.Spec;
  * subcommands share (the API client, the project choice, the output streams).
  */
 @Command(name = "crewship", scope = ScopeType.INHERIT, mixinStandardHelpOptions = true,
-        versionProvider = CrewshipVersion.class, sortOptions = false, usageHelpAutoWidth = true,
+        versionProvider = CrewshipVersion.class, sortOptions = false,
         description = "Deploy CrewAI crews to a Crewship server and run them.",
         footer = {"", "The server and key come from --url/--api-key, else CREWSHIP_URL/CREWSHIP_API_KEY, else 'crewship login'.",
                 "Docs: README.md (The CLI), docs/api.md, docs/crewship-toml.md."})
-public final class CrewshipCommand implements Runnable, AutoCloseable {
+public final class CrewshipCommand implements Runnable {
     /**
      * The subcommands by name, in the order help lists them. A group of {@code @Command} methods
      * ({@code runs list|get|…}) declares {@code addMethodSubcommands = false}: {@link CrewshipCli}
@@ -123,14 +123,6 @@ public final class CrewshipCommand implements Runnable, AutoCloseable {
             api = new ApiClient(connection());
         }
         return api;
-    }
-
-    /** Releases the API client, if one was made. */
-    @Override
-    public void close() {
-        if (api != null) {
-            api.close();
-        }
     }
 
     /** The project the user named (flag, environment, crew folder), saying where it came from unless it was the flag. */

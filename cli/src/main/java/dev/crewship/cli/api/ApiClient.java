@@ -5,41 +5,38 @@ import dev.crewship.cli.CliException;
 import dev.crewship.cli.config.Connection;
 import dev.crewship.cli.config.Setting;
 import java.io.BufferedReader;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.InterruptedIOException;
 import java.net.ConnectException;
-import java.net.URI;
+import java.net.SocketTimeoutException;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
+import java.net.UnknownHostException;
 import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.LongConsumer;
 import java.util.function.Predicate;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 
 /**
  * The CLI's client for the HTTP API (docs/api.md): JSON calls, a tar.gz upload, streamed downloads
- * and Server-Sent Events. Every failure becomes one readable {@link CliException}: error answers via
- * their problem+json, an unreachable server with how to start one.
+ * and Server-Sent Events, sent by {@link HttpTransport}. Every failure becomes one readable
+ * {@link CliException}: error answers via their problem+json, an unreachable server with how to start one.
  */
-public final class ApiClient implements AutoCloseable {
-    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+public final class ApiClient {
     /** Long enough for the slowest plain call: cancelling a running run waits up to 15 s for its processes. */
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
+    /** Event streams and downloads wait as long as the server takes (a run may be quiet for minutes). */
+    private static final Duration NO_TIMEOUT = Duration.ZERO;
+    private static final int MAX_ERROR_BODY = 64 * 1024;
 
-    private final HttpClient http;
     private final String baseUrl;
     private final Setting apiKey;
 
@@ -47,27 +44,6 @@ public final class ApiClient implements AutoCloseable {
         connection.requireApiKey();
         this.baseUrl = connection.url().value();
         this.apiKey = connection.apiKey();
-        // HTTP/1.1: the server speaks it, and HTTP/2 would add an upgrade attempt to every call.
-        HttpClient.Builder builder = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(CONNECT_TIMEOUT)
-                .followRedirects(HttpClient.Redirect.NEVER);
-        if (baseUrl.startsWith("http://")) {
-            // Without an SSLContext the client initialises the JDK's default TLS stack (providers, the
-            // CA store): a fifth of a second of start-up for a plain-HTTP server. With redirects off,
-            // a client for an http:// URL never opens a TLS connection, so this context is never used.
-            builder.sslContext(new SSLContext(null, null, "unused") { }).sslParameters(new SSLParameters());
-        }
-        this.http = builder.build();
-    }
-
-    /**
-     * Stops the client's selector thread. Needed before {@code System.exit}: the JVM waits up to
-     * 300 ms at exit for threads blocked in native code, and that thread sits in one.
-     */
-    @Override
-    public void close() {
-        http.shutdownNow();
     }
 
     public String baseUrl() {
@@ -80,31 +56,30 @@ public final class ApiClient implements AutoCloseable {
     }
 
     public JsonNode get(String path) {
-        return json(request(path, "application/json").GET(), path);
+        return json("GET", path, null);
     }
 
     /** A plain-text answer, such as a build log. */
     public String text(String path) {
-        HttpRequest request = request(path, "text/plain").GET().build();
-        HttpResponse<String> response = send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8), path);
-        if (response.statusCode() >= 300) {
-            throw failure(response.statusCode(), response.body(), path);
+        try (HttpTransport.Response response = send("GET", path, headers("text/plain"), null, CALL_TIMEOUT)) {
+            String body = read(response, path);
+            if (response.status() >= 300) {
+                throw failure(response.status(), body, path);
+            }
+            return body;
         }
-        return response.body();
     }
 
     public JsonNode post(String path, JsonNode body) {
-        return json(request(path, "application/json").header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(Json.compact(body))), path);
+        return json("POST", path, body);
     }
 
     public JsonNode patch(String path, JsonNode body) {
-        return json(request(path, "application/json").header("Content-Type", "application/json")
-                .method("PATCH", HttpRequest.BodyPublishers.ofString(Json.compact(body))), path);
+        return json("PATCH", path, body);
     }
 
     public void delete(String path) {
-        json(request(path, "application/json").DELETE(), path);
+        json("DELETE", path, null);
     }
 
     /** Uploads a file as the request body, reporting bytes sent to {@code progress}. */
@@ -115,10 +90,11 @@ public final class ApiClient implements AutoCloseable {
         } catch (IOException e) {
             throw new CliException("cannot read " + file + ": " + e.getMessage(), e);
         }
-        HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.fromPublisher(
-                HttpRequest.BodyPublishers.ofInputStream(() -> counting(open(file), progress)), size);
-        return json(HttpRequest.newBuilder(uri(path)).header("Authorization", "Bearer " + apiKey.value())
-                .header("Accept", "application/json").header("Content-Type", contentType).POST(body), path);
+        Map<String, String> headers = headers("application/json");
+        headers.put("Content-Type", contentType);
+        try (HttpTransport.Response response = send("POST", path, headers, new HttpTransport.RequestBody.File(file, size, progress), NO_TIMEOUT)) {
+            return answer(response, path);
+        }
     }
 
     /**
@@ -126,13 +102,15 @@ public final class ApiClient implements AutoCloseable {
      * sent {@code Content-Length}.
      */
     public Download download(String path) {
-        HttpRequest request = HttpRequest.newBuilder(uri(path)).header("Authorization", "Bearer " + apiKey.value()).GET().build();
-        HttpResponse<InputStream> response = send(request, HttpResponse.BodyHandlers.ofInputStream(), path);
-        if (response.statusCode() >= 300) {
-            throw failure(response.statusCode(), readQuietly(response.body()), path);
+        HttpTransport.Response response = send("GET", path, headers("*/*"), null, NO_TIMEOUT);
+        if (response.status() >= 300) {
+            try (response) {
+                throw failure(response.status(), readQuietly(response.body()), path);
+            }
         }
-        return new Download(response.body(), response.headers().firstValueAsLong("Content-Length").orElse(-1),
-                response.headers().firstValue("ETag").map(tag -> tag.replace("\"", "")).orElse(null));
+        String etag = response.header("ETag");
+        return new Download(response.body(), contentLength(response.header("Content-Length")),
+                etag == null ? null : etag.replace("\"", ""));
     }
 
     /**
@@ -151,43 +129,51 @@ public final class ApiClient implements AutoCloseable {
         };
         int reconnects = 0;
         while (true) {
-            HttpRequest.Builder request = HttpRequest.newBuilder(uri(path))
-                    .header("Authorization", "Bearer " + apiKey.value())
-                    .header("Accept", "text/event-stream").GET();
+            Map<String, String> headers = headers("text/event-stream");
             if (lastId[0] != null) {
-                request.header("Last-Event-ID", lastId[0]);
+                headers.put("Last-Event-ID", lastId[0]);
             }
-            HttpResponse<InputStream> response = send(request.build(), HttpResponse.BodyHandlers.ofInputStream(), path);
-            if (response.statusCode() >= 300) {
-                throw failure(response.statusCode(), readQuietly(response.body()), path);
-            }
-            try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
-                return SseParser.read(reader, tracking);
-            } catch (IOException e) {
-                if (lastId[0] == null || ++reconnects > 3) {
-                    throw unreachable(e, "lost the connection to the Crewship server at ");
+            try (HttpTransport.Response response = send("GET", path, headers, null, NO_TIMEOUT)) {
+                if (response.status() >= 300) {
+                    throw failure(response.status(), readQuietly(response.body()), path);
+                }
+                try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+                    return SseParser.read(reader, tracking);
+                } catch (IOException e) {
+                    if (lastId[0] == null || ++reconnects > 3) {
+                        throw unreachable(e, "lost the connection to the Crewship server at ");
+                    }
                 }
             }
         }
     }
 
-    private HttpRequest.Builder request(String path, String accept) {
-        return HttpRequest.newBuilder(uri(path)).timeout(CALL_TIMEOUT)
-                .header("Authorization", "Bearer " + apiKey.value())
-                .header("Accept", accept);
+    private Map<String, String> headers(String accept) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Authorization", "Bearer " + apiKey.value());
+        headers.put("Accept", accept);
+        return headers;
     }
 
-    private URI uri(String path) {
-        return URI.create(baseUrl + path);
-    }
-
-    private JsonNode json(HttpRequest.Builder builder, String path) {
-        HttpResponse<String> response = send(builder.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8), path);
-        if (response.statusCode() >= 300) {
-            throw failure(response.statusCode(), response.body(), path);
+    private JsonNode json(String method, String path, JsonNode body) {
+        Map<String, String> headers = headers("application/json");
+        HttpTransport.RequestBody content = null;
+        if (body != null) {
+            headers.put("Content-Type", "application/json");
+            content = new HttpTransport.RequestBody.Bytes(Json.compact(body).getBytes(StandardCharsets.UTF_8));
         }
-        String body = response.body();
-        if (body == null || body.isBlank()) {
+        try (HttpTransport.Response response = send(method, path, headers, content, CALL_TIMEOUT)) {
+            return answer(response, path);
+        }
+    }
+
+    /** The JSON of a whole answer; an error answer as its one-line message. */
+    private JsonNode answer(HttpTransport.Response response, String path) {
+        String body = read(response, path);
+        if (response.status() >= 300) {
+            throw failure(response.status(), body, path);
+        }
+        if (body.isBlank()) {
             return Json.object();
         }
         try {
@@ -197,14 +183,23 @@ public final class ApiClient implements AutoCloseable {
         }
     }
 
-    private <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler, String path) {
+    private HttpTransport.Response send(String method, String path, Map<String, String> headers, HttpTransport.RequestBody body,
+                                        Duration readTimeout) {
         try {
-            return http.send(request, handler);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CliException("interrupted while calling " + path, 130, e);
+            return HttpTransport.send(method, baseUrl + path, headers, body, readTimeout);
         } catch (IOException e) {
             throw unreachable(e, "cannot reach the Crewship server at ");
+        } catch (IllegalArgumentException e) {
+            // A URL the JDK cannot parse (Connection checked its form; a path never breaks it).
+            throw new CliException("cannot call " + baseUrl + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private String read(HttpTransport.Response response, String path) {
+        try {
+            return new String(response.body().readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw unreachable(e, "lost the connection to the Crewship server at ");
         }
     }
 
@@ -224,10 +219,10 @@ public final class ApiClient implements AutoCloseable {
             if (t instanceof HttpConnectTimeoutException) {
                 return "connection timed out";
             }
-            if (t instanceof HttpTimeoutException) {
+            if (t instanceof HttpTimeoutException || t instanceof SocketTimeoutException) {
                 return "no answer in time";
             }
-            if (t instanceof UnresolvedAddressException) {
+            if (t instanceof UnknownHostException || t instanceof UnresolvedAddressException) {
                 return "unknown host";
             }
             if (t instanceof ConnectException) {
@@ -244,42 +239,20 @@ public final class ApiClient implements AutoCloseable {
         return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
     }
 
-    private static InputStream open(Path file) {
-        try {
-            return Files.newInputStream(file);
-        } catch (IOException e) {
-            throw new CliException("cannot read " + file + ": " + e.getMessage(), e);
+    private static long contentLength(String header) {
+        if (header == null) {
+            return -1;
         }
-    }
-
-    private static InputStream counting(InputStream in, LongConsumer progress) {
-        return new FilterInputStream(in) {
-            @Override
-            public int read() throws IOException {
-                int b = super.read();
-                if (b >= 0) {
-                    progress.accept(1);
-                }
-                return b;
-            }
-
-            @Override
-            public int read(byte[] buffer, int offset, int length) throws IOException {
-                int n = super.read(buffer, offset, length);
-                if (n > 0) {
-                    progress.accept(n);
-                }
-                return n;
-            }
-        };
+        try {
+            return Long.parseLong(header.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     private static String readQuietly(InputStream body) {
         try (body) {
-            return new String(body.readNBytes(64 * 1024), StandardCharsets.UTF_8);
-        } catch (InterruptedIOException e) {
-            Thread.currentThread().interrupt();
-            return "";
+            return new String(body.readNBytes(MAX_ERROR_BODY), StandardCharsets.UTF_8);
         } catch (IOException e) {
             return "";
         }

@@ -23,12 +23,11 @@ public record Terminal(boolean stdinTty, boolean stdoutTty, boolean stderrTty, b
 
     /** Reads the launcher's properties, falling back to {@code System.console()} when run without it. */
     public static Terminal detect(Map<String, String> env) {
-        boolean console = System.console() != null;
         boolean colour = !env.containsKey("NO_COLOR") && !"dumb".equals(env.get("TERM"));
         return new Terminal(
-                flag("crewship.tty.stdin", console),
-                flag("crewship.tty.stdout", console),
-                flag("crewship.tty.stderr", console),
+                flag("crewship.tty.stdin"),
+                flag("crewship.tty.stdout"),
+                flag("crewship.tty.stderr"),
                 colour,
                 columns(System.getProperty("crewship.columns", env.get("COLUMNS"))));
     }
@@ -43,9 +42,10 @@ public record Terminal(boolean stdinTty, boolean stdoutTty, boolean stderrTty, b
         return new Ansi(colour && stderrTty);
     }
 
-    private static boolean flag(String property, boolean fallback) {
+    /** The launcher's answer; without one, whether there is a console at all (asked only then: it costs start-up time). */
+    private static boolean flag(String property) {
         String value = System.getProperty(property);
-        return value == null ? fallback : Boolean.parseBoolean(value);
+        return value == null ? System.console() != null : Boolean.parseBoolean(value);
     }
 
     private static int columns(String value) {
