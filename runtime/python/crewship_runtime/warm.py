@@ -12,8 +12,9 @@ nothing of one run reaches another.
 
 Control channel: JSON lines, ``{"v": 1, "kind": …}``. On stdin from the executor: ``run``
 (``run_id``, ``dir``: the run's folder under RUNS_DIR) and ``kill`` (``run_id``); end of input stops
-the parent and its children. On stdout to the executor: ``ready`` (``import_ms``) or ``failed``
-(``error``) once, then ``exited`` (``run_id``, ``exit_code`` or ``signal``) for every run.
+the parent and its children. On stdout to the executor: ``ready`` (``import_ms``, ``prebuild``,
+``preload``) or ``failed`` (``error``) once, then ``exited`` (``run_id``, ``exit_code`` or
+``signal``) for every run.
 """
 import gc
 import io
@@ -26,7 +27,7 @@ import sys
 import time
 import traceback
 
-from crewship_runtime import isolation, messages, runner
+from crewship_runtime import crewai_preload, isolation, messages, runner
 from crewship_runtime.channel import Channel
 from crewship_runtime.errors import describe
 from crewship_runtime.loader import load, prebuild, prepare_path, restore_prebuilt_files
@@ -49,6 +50,7 @@ def main(argv):
         prepare_path(app_dir)
         load(entrypoint, app_dir)
         prebuilt = prebuild(entrypoint, app_dir)
+        preloaded = crewai_preload.preload()
     except BaseException as exc:  # the cold start reports it properly; the executor falls back to one
         _send(control, {"kind": "failed", "error": describe(exc)})
         os._exit(1)
@@ -57,7 +59,8 @@ def main(argv):
     # Objects that exist now are never freed: keeping the collector off them keeps their pages shared with the children.
     gc.collect()
     gc.freeze()
-    _send(control, {"kind": "ready", "import_ms": round((time.monotonic() - started) * 1000, 1), "prebuild": prebuilt})
+    _send(control, {"kind": "ready", "import_ms": round((time.monotonic() - started) * 1000, 1), "prebuild": prebuilt,
+                    "preload": preloaded})
     _serve(control, runs_dir, tmp_bytes)
 
 

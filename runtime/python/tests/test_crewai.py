@@ -9,13 +9,14 @@ import os
 import re
 import shutil
 import socket
+import subprocess
 import sys
 import threading
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT, Runtime
+from conftest import REPO_ROOT, RUN_TIMEOUT_SECONDS, Runtime
 
 sys.path.insert(0, str(REPO_ROOT / "tools" / "fake-llm"))
 from fake_llm import FakeLLM, Rules  # noqa: E402
@@ -397,3 +398,34 @@ def test_events_from_concurrent_threads_keep_each_threads_order_and_none_is_lost
             assert mine == expected, worker
     called = [d for t, d in outcome.events if t == "tool.called" and d["tool"] == "main"]
     assert [d["args"] for d in called] == [{"step": step} for step in range(12)]
+
+
+PRELOAD = """
+import json, os, sys, threading
+
+from crewship_runtime import crewai_preload, loader
+
+loader.prepare_path(os.environ["CREWSHIP_APP_DIR"])
+loader.load("research_crew.crew:ResearchCrew", os.environ["CREWSHIP_APP_DIR"])
+from crewai.events import AgentExecutionStartedEvent
+
+before = (sorted(os.listdir("/proc/self/fd")), threading.active_count(), AgentExecutionStartedEvent.__pydantic_complete__)
+done = crewai_preload.preload()
+after = (sorted(os.listdir("/proc/self/fd")), threading.active_count(), AgentExecutionStartedEvent.__pydantic_complete__)
+print(json.dumps({"done": done, "before": before, "after": after, "skills": "crewai.skills.tool" in sys.modules}))
+"""
+
+
+def test_a_warm_parents_preload_does_crewais_first_kickoff_work_and_keeps_nothing_open(tmp_path, crewai_python):
+    runtime = example("research-crew", tmp_path, crewai_python)
+    runtime.write("preload_check.py", PRELOAD)
+
+    process = subprocess.run([crewai_python, "preload_check.py"], capture_output=True, cwd=runtime.app,
+                             env=runtime.env(OPENAI_API_KEY="fake-key"), timeout=RUN_TIMEOUT_SECONDS)
+
+    assert process.returncode == 0, process.stderr.decode()
+    report = json.loads(process.stdout.decode().splitlines()[-1])
+    # The CrewAI the examples pin still defers these: if it stops, the preload has nothing left to do here.
+    assert report["before"][2] is False and report["after"][2] is True
+    assert report["done"] == "CrewAI preloaded: 3 modules, 6 model schemas, 2 flow definitions" and report["skills"]
+    assert report["after"][:2] == report["before"][:2], "the preload left a file open or a thread running"

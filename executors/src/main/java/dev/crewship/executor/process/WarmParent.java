@@ -237,8 +237,9 @@ final class WarmParent implements AutoCloseable {
         switch (message.path("kind").asText()) {
             case "ready" -> {
                 importMillis = message.path("import_ms").asDouble(-1);
-                log.info("warm parent of deployment {} ready: the crew was imported in {} ms ({})",
-                        key.deploymentId(), Math.round(importMillis), message.path("prebuild").asText(""));
+                log.info("warm parent of deployment {} ready: the crew was imported in {} ms ({}; {})",
+                        key.deploymentId(), Math.round(importMillis), message.path("prebuild").asText(""),
+                        message.path("preload").asText("nothing preloaded"));
                 ready.complete(true);
             }
             case "failed" -> {
