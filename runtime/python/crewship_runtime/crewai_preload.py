@@ -44,10 +44,15 @@ def _completed_models():
     for model in _subclasses(BaseModel):
         if model.__module__.split(".")[0] == "crewai" and not model.__dict__.get("__pydantic_complete__", True):
             try:
-                completed += bool(model.model_rebuild(raise_errors=False))
+                completed += _rebuilt(model)
             except Exception:  # noqa: BLE001 - left to the run, which builds it on first use as before
                 pass
     return completed
+
+
+def _rebuilt(_crewship_model):
+    # model_rebuild() also looks names up in its caller's local variables: this frame has no others.
+    return bool(_crewship_model.model_rebuild(raise_errors=False))
 
 
 def _flow_definitions():
