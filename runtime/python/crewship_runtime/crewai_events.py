@@ -1,15 +1,22 @@
 """CrewAI's own events, from its event bus, as Crewship run events (docs/api.md, "Event payloads").
 
 Used only when the crew has imported ``crewai`` (the runtime never imports it for a crew that does
-not use it: that costs seconds). Subscribes through the bus's public API, ``crewai_event_bus.on``;
-nothing of CrewAI is patched.
+not use it: that costs seconds). Nothing of CrewAI is patched.
 
-CrewAI runs handlers on a thread pool, so they may run out of order. Every CrewAI event carries the
-time it was made and an ``emission_sequence``, both stamped on the emitting thread; a
-:class:`_Sequencer` holds each converted event for ``HOLD_SECONDS`` and sends the held ones in that
-order (time, then sequence: CrewAI restarts its sequence at every top-level kickoff), so the run's
-events come out in the order CrewAI emitted them. At the end of the run the bus is flushed and
-everything held is sent before the result.
+CrewAI runs event handlers on a thread pool, so they may run out of order. But before it hands an
+event to the pool, ``crewai_event_bus.emit`` passes it, on the emitting thread, to the *stream
+sinks* of the emitting context (``crewai.events.stream_context``, what CrewAI's own ``stream=True``
+uses; CrewAI copies the context into every thread it starts). The bridge adds a sink to the run's
+context, and the sink sends each event at once, on the thread that emits it: events go out exactly
+in the order they were emitted, with no waiting, and after anything that thread printed before.
+An event emitted in a context without the sink (a thread the crew started itself without copying
+its context) reaches the bridge through the bus's handlers (``crewai_event_bus.on``), which send
+it when they run; the sink remembers the events it sent so that their handlers skip them.
+
+An older CrewAI has no stream sinks (1.15.0 has none, 1.15.17 has them): there a
+:class:`_Sequencer` holds each event from the handlers for ``HOLD_SECONDS`` and sends the held ones
+in the order they were made (time, then CrewAI's ``emission_sequence``). At the end of the run the
+bus is flushed and everything still held is sent before the result.
 """
 import contextlib
 import heapq
@@ -19,10 +26,12 @@ import re
 import sys
 import threading
 import time
+import weakref
 
 from crewship_runtime import sdk
 
-# How long an event waits for ones CrewAI emitted before it whose handlers ran later.
+# Without stream sinks (an older CrewAI): how long an event waits for ones CrewAI emitted
+# before it whose handlers ran later.
 HOLD_SECONDS = 0.05
 # The longest the end of a run waits for CrewAI's handlers (the bus's own default is 30 s).
 FLUSH_SECONDS = 10.0
@@ -46,23 +55,31 @@ def bridge():
     try:
         from crewai.events import crewai_event_bus
 
-        handlers = _handlers(os.environ.get(TOKENS_VARIABLE, "").strip().lower() in ("1", "true", "yes"))
+        mapping = _handlers(os.environ.get(TOKENS_VARIABLE, "").strip().lower() in ("1", "true", "yes"))
     except ImportError:  # a CrewAI before 1.0 (crewai.utilities.events), or a package merely named crewai
         yield
         return
-    sequencer = _Sequencer(sdk.emit)
-    handlers = [(event_class, _handler(sequencer, event_type, convert)) for event_class, event_type, convert in handlers]
+    try:
+        from crewai.events import stream_context
+    except ImportError:  # an older CrewAI (1.15.0 has none)
+        stream_context = None
+    send = _reporting_failures(sdk.emit)
+    delivery = _Sequencer(send) if stream_context is None else _EmittingThread(send, mapping)
+    handlers = [(event_class, _handler(delivery, event_type, convert)) for event_class, event_type, convert in mapping]
     for event_class, handler in handlers:
         crewai_event_bus.on(event_class)(handler)
+    sink = None if stream_context is None else stream_context.add_stream_sink(delivery.sink)
     try:
         yield
     finally:
         try:
             crewai_event_bus.flush(timeout=FLUSH_SECONDS)
         finally:
+            if sink is not None:
+                stream_context.reset_stream_sinks(sink)
             for event_class, handler in handlers:
                 crewai_event_bus.off(event_class, handler)
-            sequencer.close()
+            delivery.close()
 
 
 def _handlers(tokens):
@@ -132,17 +149,32 @@ def _once_per_call(convert):
     return first_only
 
 
-def _handler(sequencer, event_type, convert):
+def _handler(delivery, event_type, convert):
+    """The bus handler for one event class: converts the event and hands it to ``delivery``."""
     def handle(source, event):
-        try:
-            data = convert(event)
-        except Exception as exc:  # a field CrewAI renamed must not lose the event: say what broke
-            data = {"error": f"crewship could not read CrewAI's {type(event).__name__}: {exc!r}"}
-        if data is not None:
-            sequencer.add(_order(event), event_type, data)
+        delivery.from_handler(event, event_type, convert)
 
     handle.__name__ = f"crewship_{event_type.replace('.', '_')}"
     return handle
+
+
+def _convert(event, convert):
+    """The run event's data, or None for an event not to send."""
+    try:
+        return convert(event)
+    except Exception as exc:  # a field CrewAI renamed must not lose the event: say what broke
+        return {"error": f"crewship could not read CrewAI's {type(event).__name__}: {exc!r}"}
+
+
+def _reporting_failures(send):
+    """``send`` that sends an event it cannot send (too large, say) as one that says so: the run goes on."""
+    def send_or_report(event_type, data):
+        try:
+            send(event_type, data)
+        except Exception as exc:
+            send(event_type, {"error": f"event not sent: {exc}"[:1000]})
+
+    return send_or_report
 
 
 def _order(event):
@@ -229,10 +261,50 @@ def _redact(args):
 
 # ---- ordering ---------------------------------------------------------------------------------
 
+class _EmittingThread:
+    """Sends each event from CrewAI's stream sink, on the thread that emits it, so in emission order
+    (see the module doc). The bus's handlers send only the events the sink did not see."""
+
+    def __init__(self, send, mapping):
+        self._send = send
+        self._types = {event_class: (event_type, convert) for event_class, event_type, convert in mapping}
+        # id(event) -> weak reference, for the events the sink sent: their handlers skip them. Weak, so
+        # an event whose handler never runs (CrewAI's scoped_handlers() hid ours, say) is not kept;
+        # the reference is checked, so an id reused after its event is gone matches nothing.
+        self._sent = {}
+
+    def sink(self, source, event):
+        """CrewAI's stream sink: called by ``emit`` on the emitting thread, before any handler runs."""
+        try:
+            known = self._types.get(type(event))  # the bus matches handlers by exact class too
+            if known is None:
+                return
+            key = id(event)
+            self._sent[key] = weakref.ref(event, lambda _, key=key: self._sent.pop(key, None))
+            event_type, convert = known
+            data = _convert(event, convert)
+            if data is not None:
+                self._send(event_type, data)
+        except Exception as exc:  # raising here would fail CrewAI's emit and with it the crew
+            sys.stderr.write(f"crewship could not send CrewAI's {type(event).__name__}: {exc!r}\n")
+
+    def from_handler(self, event, event_type, convert):
+        sent = self._sent.pop(id(event), None)
+        if sent is not None and sent() is event:
+            return
+        data = _convert(event, convert)
+        if data is not None:
+            self._send(event_type, data)
+
+    def close(self):
+        self._sent.clear()
+
+
 class _Sequencer:
-    """Sends events in CrewAI's emission order: each waits ``HOLD_SECONDS`` for earlier ones, then the
-    held events go out lowest key first. An event that arrives after a later one was sent (its
-    handler was held up longer than that) is sent at once rather than lost."""
+    """Without stream sinks: sends events in CrewAI's emission order as far as it can tell, each
+    held ``HOLD_SECONDS`` for earlier ones, then the held events go out lowest key first. An event
+    that arrives after a later one was sent (its handler was held up longer than that) is sent at
+    once rather than lost."""
 
     def __init__(self, send, hold=HOLD_SECONDS):
         self._send = send
@@ -244,12 +316,17 @@ class _Sequencer:
         self._thread = threading.Thread(target=self._run, name="crewship-crewai-events", daemon=True)
         self._thread.start()
 
+    def from_handler(self, event, event_type, convert):
+        data = _convert(event, convert)
+        if data is not None:
+            self.add(_order(event), event_type, data)
+
     def add(self, key, event_type, data):
         """Holds an event; ``key`` orders it among the others (equal keys keep their arrival order)."""
         arrival = next(self._arrivals)
         with self._lock:
             if self._closed:
-                self._emit(event_type, data)
+                self._send(event_type, data)
                 return
             heapq.heappush(self._held, (key, arrival, time.monotonic(), event_type, data))
             self._lock.notify()
@@ -266,7 +343,7 @@ class _Sequencer:
             while True:
                 if self._closed:
                     while self._held:
-                        self._emit(*heapq.heappop(self._held)[3:])
+                        self._send(*heapq.heappop(self._held)[3:])
                     return
                 if not self._held:
                     self._lock.wait()
@@ -279,10 +356,4 @@ class _Sequencer:
                 # Something has waited long enough: it and everything before it in order go out.
                 due = max(item[0] for item in self._held if item[2] + self._hold <= time.monotonic())
                 while self._held and self._held[0][0] <= due:
-                    self._emit(*heapq.heappop(self._held)[3:])
-
-    def _emit(self, event_type, data):
-        try:
-            self._send(event_type, data)
-        except Exception as exc:  # an event too large, say: the run goes on, the event says what happened
-            self._send(event_type, {"error": f"event not sent: {exc}"[:1000]})
+                    self._send(*heapq.heappop(self._held)[3:])

@@ -1,19 +1,21 @@
 """``python -m crewship_runtime.warm ENTRYPOINT RUNS_DIR TMP_BYTES``: a warm parent (docs/runtime-protocol.md,
 "Warm starts").
 
-It imports the deployment's crew (and with it CrewAI) once, then forks one child per run. Each
-child gets a mount and a pid namespace of its own, its own folder bound on /app/artifacts, the
-folder of all runs hidden, private /tmp and /dev/shm, its own /proc, and no capabilities; then it
-runs exactly as ``python -m crewship_runtime`` does, speaking the protocol over a Unix socket the
-executor made for that run.
+It imports the deployment's crew (and with it CrewAI) once, then forks one child per run, ahead
+of time: a spare child, with its namespaces and its pid 1 already made, waits for the next run
+(:class:`_Spare`). Each child gets a mount and a pid namespace of its own, its own folder bound on
+/app/artifacts, the folder of all runs hidden, private /tmp and /dev/shm, its own /proc, and no
+capabilities; then it runs exactly as ``python -m crewship_runtime`` does, speaking the protocol
+over a Unix socket the executor made for that run.
 
 The parent itself never runs a crew: every child starts from the state right after the import, so
 nothing of one run reaches another.
 
 Control channel: JSON lines, ``{"v": 1, "kind": …}``. On stdin from the executor: ``run``
 (``run_id``, ``dir``: the run's folder under RUNS_DIR) and ``kill`` (``run_id``); end of input stops
-the parent and its children. On stdout to the executor: ``ready`` (``import_ms``) or ``failed``
-(``error``) once, then ``exited`` (``run_id``, ``exit_code`` or ``signal``) for every run.
+the parent and its children. On stdout to the executor: ``ready`` (``import_ms``, ``prebuild``,
+``preload``) or ``failed`` (``error``) once, then ``exited`` (``run_id``, ``exit_code`` or
+``signal``) for every run.
 """
 import gc
 import io
@@ -26,7 +28,7 @@ import sys
 import time
 import traceback
 
-from crewship_runtime import isolation, messages, runner
+from crewship_runtime import crewai_preload, isolation, messages, runner
 from crewship_runtime.channel import Channel
 from crewship_runtime.errors import describe
 from crewship_runtime.loader import load, prebuild, prepare_path, restore_prebuilt_files
@@ -49,6 +51,7 @@ def main(argv):
         prepare_path(app_dir)
         load(entrypoint, app_dir)
         prebuilt = prebuild(entrypoint, app_dir)
+        preloaded = crewai_preload.preload()
     except BaseException as exc:  # the cold start reports it properly; the executor falls back to one
         _send(control, {"kind": "failed", "error": describe(exc)})
         os._exit(1)
@@ -57,7 +60,8 @@ def main(argv):
     # Objects that exist now are never freed: keeping the collector off them keeps their pages shared with the children.
     gc.collect()
     gc.freeze()
-    _send(control, {"kind": "ready", "import_ms": round((time.monotonic() - started) * 1000, 1), "prebuild": prebuilt})
+    _send(control, {"kind": "ready", "import_ms": round((time.monotonic() - started) * 1000, 1), "prebuild": prebuilt,
+                    "preload": preloaded})
     _serve(control, runs_dir, tmp_bytes)
 
 
@@ -65,20 +69,24 @@ def _serve(control, runs_dir, tmp_bytes):
     selector = selectors.DefaultSelector()
     selector.register(0, selectors.EVENT_READ, None)
     children = {}  # run_id -> (pid, pidfd)
+    spares = [_Spare.fork(control, runs_dir, tmp_bytes, selector, children)]  # the one ready for the next run
     pending = b""
     while True:
         for key, _ in selector.select():
             if key.data is None:
                 chunk = os.read(0, 65536)
                 if not chunk:
-                    for pid, _ in children.values():
+                    for pid, _ in [*children.values(), (spares[0].pid, None)]:
                         _kill(pid)
                     os._exit(0)
                 pending += chunk
                 *lines, pending = pending.split(b"\n")
                 for line in lines:
                     if line.strip():
-                        _command(json.loads(line), control, runs_dir, tmp_bytes, selector, children)
+                        _command(json.loads(line), control, runs_dir, tmp_bytes, selector, children, spares)
+            elif key.data is _Spare:  # it died before it got a run (killed from outside, say): a new one
+                spares[0].reap(selector)
+                spares[0] = _Spare.fork(control, runs_dir, tmp_bytes, selector, children)
             else:
                 run_id = key.data
                 pid, pidfd = children.pop(run_id)
@@ -93,23 +101,63 @@ def _serve(control, runs_dir, tmp_bytes):
                 _send(control, exited)
 
 
-def _command(command, control, runs_dir, tmp_bytes, selector, children):
+def _command(command, control, runs_dir, tmp_bytes, selector, children, spares):
     kind = command.get("kind")
     run_id = command.get("run_id")
     if kind == "run" and run_id not in children:
-        run_dir = os.path.join(runs_dir, command["dir"])
+        spare = spares[0]
+        if not spare.give(command["dir"]):  # it died meanwhile: a fresh one takes the run
+            spare.reap(selector)
+            spare = _Spare.fork(control, runs_dir, tmp_bytes, selector, children)
+            spare.give(command["dir"])
+        selector.modify(spare.pidfd, selectors.EVENT_READ, run_id)
+        children[run_id] = (spare.pid, spare.pidfd)
+        spares[0] = _Spare.fork(control, runs_dir, tmp_bytes, selector, children)
+    elif kind == "kill" and run_id in children:
+        _kill(children[run_id][0])
+
+
+class _Spare:
+    """A run's supervisor forked before its run, with the run's pid 1 beside it: the forks and the
+    namespace set-up (tens of milliseconds for a parent that imported CrewAI) are done before the
+    run is asked for. Until :meth:`give` it holds nothing of any run."""
+
+    def __init__(self, pid, pidfd, assign):
+        self.pid = pid
+        self.pidfd = pidfd
+        self._assign = assign  # write end of the pipe that tells it its run's folder
+
+    @classmethod
+    def fork(cls, control, runs_dir, tmp_bytes, selector, children):
+        assign_read, assign_write = os.pipe()
         pid = os.fork()
         if pid == 0:
             # Nothing of the parent's bookkeeping reaches the run: no pidfd of another run, no control channel.
+            os.close(assign_write)
             for _, sibling_pidfd in children.values():
                 os.close(sibling_pidfd)
             selector.close()
-            _child(run_dir, runs_dir, tmp_bytes, control)
+            _child(assign_read, runs_dir, tmp_bytes, control)
+        os.close(assign_read)
         pidfd = os.pidfd_open(pid)
-        children[run_id] = (pid, pidfd)
-        selector.register(pidfd, selectors.EVENT_READ, run_id)
-    elif kind == "kill" and run_id in children:
-        _kill(children[run_id][0])
+        selector.register(pidfd, selectors.EVENT_READ, cls)
+        return cls(pid, pidfd, assign_write)
+
+    def give(self, run_dir):
+        """Hands it its run; False when it is gone."""
+        try:
+            os.write(self._assign, run_dir.encode("utf-8") + b"\n")
+            return True
+        except BrokenPipeError:
+            return False
+        finally:
+            os.close(self._assign)
+
+    def reap(self, selector):
+        selector.unregister(self.pidfd)
+        os.close(self.pidfd)
+        _kill(self.pid)
+        os.waitpid(self.pid, 0)
 
 
 def _kill(pid):
@@ -119,9 +167,10 @@ def _kill(pid):
         pass
 
 
-def _child(run_dir, runs_dir, tmp_bytes, control):
-    """The run's supervisor: builds the run's namespaces, starts the run as their pid 1, waits for it
-    and ends the same way it did. Never returns."""
+def _child(assign, runs_dir, tmp_bytes, control):
+    """The run's supervisor: builds the run's namespaces and starts the run's pid 1, then waits for
+    the parent to name its run (a line on ``assign``); then makes the run's mounts, hands the run its
+    connection, waits for it and ends the same way it did. Never returns."""
     try:
         os.close(control)
         null = os.open(os.devnull, os.O_RDONLY)
@@ -129,19 +178,29 @@ def _child(run_dir, runs_dir, tmp_bytes, control):
         os.close(null)
         isolation.unshare_mounts_and_pids()
         isolation.make_mounts_private()
+        handover, run_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        alive_read, alive_write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(alive_write)
+            os.close(assign)
+            handover.close()
+            _run(run_end, alive_read)
+        os.close(alive_read)
+        run_end.close()
+        line = _read_line(assign)
+        if not line:
+            os._exit(0)  # the parent is stopping: no run for this spare (its pid 1 dies with it)
+        run_dir = os.path.join(runs_dir, line)
         connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         connection.connect(os.path.join(run_dir, SOCKET_NAME))
         isolation.bind(os.path.join(run_dir, ARTIFACTS_NAME), APP_ARTIFACTS)
         isolation.tmpfs(runs_dir, 0, read_only=True)  # hides the folders of all runs, this one's included
         isolation.tmpfs("/tmp", tmp_bytes)
         isolation.tmpfs("/dev/shm", tmp_bytes)
-        alive_read, alive_write = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            os.close(alive_write)
-            _run(connection, alive_read)
-        os.close(alive_read)
+        socket.send_fds(handover, [b"r"], [connection.fileno()])  # the run goes on only now: its mounts are in place
         connection.close()
+        handover.close()
         _, status = os.waitpid(pid, 0)
         if os.WIFSIGNALED(status):
             signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
@@ -152,7 +211,7 @@ def _child(run_dir, runs_dir, tmp_bytes, control):
         os._exit(_EXIT_RUNTIME_BROKE)
 
 
-def _run(connection, alive):
+def _run(handover, alive):
     """The run itself, pid 1 of its namespace. Never returns."""
     try:
         isolation.die_with_parent(signal.SIGKILL)
@@ -165,6 +224,12 @@ def _run(connection, alive):
         os.close(alive)
         isolation.mount_proc()
         isolation.drop_all_capabilities()
+        # Waits for its run: the supervisor sends the run's connection once the run's mounts are made.
+        _, fds, _, _ = socket.recv_fds(handover, 1, 1)
+        handover.close()
+        if not fds:
+            os._exit(_EXIT_RUNTIME_BROKE)
+        connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, fileno=fds[0])
         restore_prebuilt_files()
         os.chdir(os.environ.get("CREWSHIP_APP_DIR", "/app"))
         raw = _read_all(connection)
@@ -182,6 +247,17 @@ def _run(connection, alive):
         os.write(2, ("crewship_runtime failed: " + traceback.format_exc()).encode("utf-8", "replace"))
         exit_code = _EXIT_RUNTIME_BROKE
     os._exit(exit_code)
+
+
+def _read_line(fd):
+    """One line from ``fd`` without its newline; empty at end of input."""
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            return ""
+        data += chunk
+    return data[:-1].decode("utf-8")
 
 
 def _read_all(connection):

@@ -9,13 +9,14 @@ import os
 import re
 import shutil
 import socket
+import subprocess
 import sys
 import threading
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT, Runtime
+from conftest import REPO_ROOT, RUN_TIMEOUT_SECONDS, Runtime
 
 sys.path.insert(0, str(REPO_ROOT / "tools" / "fake-llm"))
 from fake_llm import FakeLLM, Rules  # noqa: E402
@@ -330,3 +331,101 @@ def test_an_agent_kicked_off_without_a_crew_reports_its_events(tmp_path, crewai_
                       ("agent.completed", {"agent": "Greeter", "task": None, "output": "Hello, Ada!"})]
     kinds = [t for t, _ in outcome.events if t != "log"]
     assert kinds == ["agent.started", "llm.started", "llm.completed", "agent.completed"]
+
+
+CONCURRENT_EMITTERS = """
+import contextvars
+import datetime
+import threading
+import time
+
+from crewai.events import Depends, ToolUsageFinishedEvent, ToolUsageStartedEvent, crewai_event_bus
+
+
+class SlowText:
+    '''A tool output whose str() takes a while (a large object, say): converting its event is slow.'''
+
+    def __init__(self, text):
+        self.text = text
+
+    def __str__(self):
+        time.sleep(0.02)
+        return self.text
+
+
+def steps(worker, count):
+    for step in range(count):
+        now = datetime.datetime.now()
+        crewai_event_bus.emit(None, ToolUsageStartedEvent(tool_name=worker, tool_args={"step": step}, agent_role="Clerk"))
+        output = SlowText(f"{worker} {step}") if step % 2 == 0 else f"{worker} {step}"
+        crewai_event_bus.emit(None, ToolUsageFinishedEvent(tool_name=worker, tool_args={"step": step}, agent_role="Clerk",
+                                                           started_at=now, finished_at=now, from_cache=False, output=output))
+
+
+def kickoff(inputs):
+    # A handler of the crew's own that others depend on: CrewAI then dispatches these events on its event loop.
+    first = crewai_event_bus.on(ToolUsageStartedEvent)(lambda source, event: None)
+    crewai_event_bus.on(ToolUsageStartedEvent, depends_on=Depends(first))(lambda source, event: None)
+    # Threads as CrewAI starts them (with a copy of the context), and one the crew starts without it.
+    workers = [threading.Thread(target=contextvars.copy_context().run, args=(steps, f"copied-{n}", 12)) for n in range(3)]
+    workers.append(threading.Thread(target=steps, args=("bare", 3)))
+    for worker in workers:
+        worker.start()
+    steps("main", 12)
+    for worker in workers:
+        worker.join()
+    return "done"
+"""
+
+
+def test_events_from_concurrent_threads_keep_each_threads_order_and_none_is_lost_or_doubled(tmp_path, crewai_python):
+    """CrewAI hands events to its handlers on a thread pool; a slow event (its tool output takes
+    20 ms to turn into text) must not let the next event of its thread overtake it."""
+    runtime = Runtime(tmp_path, python=crewai_python)
+    runtime.write("emitters.py", CONCURRENT_EMITTERS)
+
+    outcome = runtime.run("emitters:kickoff", {})
+
+    assert outcome.result == "done"
+    tools = [(d["tool"], t, d.get("output")) for t, d in outcome.events if t in ("tool.called", "tool.completed")]
+    for worker, count in [("main", 12), ("copied-0", 12), ("copied-1", 12), ("copied-2", 12), ("bare", 3)]:
+        mine = [(t, output) for tool, t, output in tools if tool == worker]
+        expected = [pair for step in range(count)
+                    for pair in (("tool.called", None), ("tool.completed", f"{worker} {step}"))]
+        if worker == "bare":  # outside the run's context: every event arrives once, as the bus's handlers run
+            assert sorted(mine, key=str) == sorted(expected, key=str)
+        else:
+            assert mine == expected, worker
+    called = [d for t, d in outcome.events if t == "tool.called" and d["tool"] == "main"]
+    assert [d["args"] for d in called] == [{"step": step} for step in range(12)]
+
+
+PRELOAD = """
+import json, os, sys, threading
+
+from crewship_runtime import crewai_preload, loader
+
+loader.prepare_path(os.environ["CREWSHIP_APP_DIR"])
+loader.load("research_crew.crew:ResearchCrew", os.environ["CREWSHIP_APP_DIR"])
+from crewai.events import AgentExecutionStartedEvent
+
+before = (sorted(os.listdir("/proc/self/fd")), threading.active_count(), AgentExecutionStartedEvent.__pydantic_complete__)
+done = crewai_preload.preload()
+after = (sorted(os.listdir("/proc/self/fd")), threading.active_count(), AgentExecutionStartedEvent.__pydantic_complete__)
+print(json.dumps({"done": done, "before": before, "after": after, "skills": "crewai.skills.tool" in sys.modules}))
+"""
+
+
+def test_a_warm_parents_preload_does_crewais_first_kickoff_work_and_keeps_nothing_open(tmp_path, crewai_python):
+    runtime = example("research-crew", tmp_path, crewai_python)
+    runtime.write("preload_check.py", PRELOAD)
+
+    process = subprocess.run([crewai_python, "preload_check.py"], capture_output=True, cwd=runtime.app,
+                             env=runtime.env(OPENAI_API_KEY="fake-key"), timeout=RUN_TIMEOUT_SECONDS)
+
+    assert process.returncode == 0, process.stderr.decode()
+    report = json.loads(process.stdout.decode().splitlines()[-1])
+    # The CrewAI the examples pin still defers these: if it stops, the preload has nothing left to do here.
+    assert report["before"][2] is False and report["after"][2] is True
+    assert report["done"] == "CrewAI preloaded: 3 modules, 6 model schemas, 2 flow definitions" and report["skills"]
+    assert report["after"][:2] == report["before"][:2], "the preload left a file open or a thread running"

@@ -1,9 +1,9 @@
-"""The parts of the CrewAI event bridge that need no CrewAI: ordering, redaction, usage, cutting.
-Real CrewAI crews exercise the whole bridge in test_crewai.py."""
+"""The parts of the CrewAI event bridge that need no CrewAI: the fallback ordering, redaction, usage,
+cutting. Real CrewAI crews exercise the whole bridge, its ordering too, in test_crewai.py."""
 import threading
 
 from crewship_runtime import crewai_events
-from crewship_runtime.crewai_events import REDACTED, _cut, _redact, _Sequencer, _usage
+from crewship_runtime.crewai_events import REDACTED, _cut, _redact, _reporting_failures, _Sequencer, _usage
 
 
 class Recorder:
@@ -55,9 +55,7 @@ def test_an_event_that_cannot_be_sent_becomes_an_error_event():
             raise ValueError("the tool.completed event is 2000000 bytes of JSON")
         sent(event_type, data)
 
-    sequencer = _Sequencer(send, hold=3600)
-    sequencer.add((1.0, 1), "tool.completed", {"huge": "x"})
-    sequencer.close()
+    _reporting_failures(send)("tool.completed", {"huge": "x"})
     assert sent.sent == [("tool.completed", {"error": "event not sent: the tool.completed event is 2000000 bytes of JSON"})]
 
 

@@ -80,3 +80,10 @@ def test_files_building_wrote_are_restored_into_each_runs_fresh_folders(app):
     loader.restore_prebuilt_files()
 
     assert (writable / "db.sqlite").read_text() == "tables"
+
+
+def test_the_crewai_preload_does_nothing_for_a_crew_without_crewai():
+    from crewship_runtime import crewai_preload
+
+    assert "crewai" not in sys.modules
+    assert crewai_preload.preload() is None

@@ -149,7 +149,12 @@ final class WarmParent implements AutoCloseable {
         return activeRuns.get() > 0 ? 0 : System.nanoTime() - lastUsedNanos;
     }
 
-    /** Resident memory of the parent's whole sandbox (bubblewrap, the parent and any running children), from /proc. */
+    /**
+     * Resident memory of the parent's whole sandbox (bubblewrap, the parent, its spare and any running
+     * children), from /proc. Each process counts its proportional share (Pss) of the pages it shares with
+     * others: a child forked from the parent shares most of its pages with it, and its full resident
+     * size would count them once more per child.
+     */
     long residentBytes() {
         long total = residentBytes(process.pid());
         for (ProcessHandle descendant : process.descendants().toList()) {
@@ -159,16 +164,23 @@ final class WarmParent implements AutoCloseable {
     }
 
     private static long residentBytes(long pid) {
+        Path proc = Path.of("/proc", Long.toString(pid));
+        long pss = kibibytes(proc.resolve("smaps_rollup"), "Pss:");
+        return pss >= 0 ? pss : Math.max(0, kibibytes(proc.resolve("status"), "VmRSS:"));
+    }
+
+    /** The value of the line starting with {@code name} (in kB) in bytes; -1 when the file or line cannot be read. */
+    private static long kibibytes(Path file, String name) {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-                if (line.startsWith("VmRSS:")) {
+            for (String line : Files.readAllLines(file)) {
+                if (line.startsWith(name)) {
                     return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
                 }
             }
         } catch (IOException | NumberFormatException e) {
-            // The process ended meanwhile.
+            // The process ended meanwhile, or its smaps are not ours to read.
         }
-        return 0;
+        return -1;
     }
 
     /** Handles every process of the parent's sandbox, for {@link ProcessTree}. */
@@ -237,8 +249,9 @@ final class WarmParent implements AutoCloseable {
         switch (message.path("kind").asText()) {
             case "ready" -> {
                 importMillis = message.path("import_ms").asDouble(-1);
-                log.info("warm parent of deployment {} ready: the crew was imported in {} ms ({})",
-                        key.deploymentId(), Math.round(importMillis), message.path("prebuild").asText(""));
+                log.info("warm parent of deployment {} ready: the crew was imported in {} ms ({}; {})",
+                        key.deploymentId(), Math.round(importMillis), message.path("prebuild").asText(""),
+                        message.path("preload").asText("nothing preloaded"));
                 ready.complete(true);
             }
             case "failed" -> {
