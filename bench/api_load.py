@@ -20,7 +20,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wrk  # noqa: E402
-from common import Server, Target, crew_copy, load_result, ms, standalone  # noqa: E402
+from common import Server, Target, crew_copy, ms, peer_figures, standalone  # noqa: E402
 
 TITLE = "3. API"
 TARGET_GET_PER_S, TARGET_GET_P99_MS = 20_000, 10
@@ -50,12 +50,6 @@ def run(quick):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def peer_figures():
-    """The LangGraph peer's figures for the same measures, when bench/peer_langgraph.py has run."""
-    peer = load_result("peer_langgraph")
-    return (peer or {}).get("api_load"), peer
-
-
 def rate(value):
     return f"{value:,.0f} req/s"
 
@@ -74,7 +68,7 @@ def p99(figure):
 
 def targets(result):
     ours = result["crewship"]
-    peer, _ = peer_figures()
+    peer, _ = peer_figures("api_load")
     g, p = ours["get_run"], ours["create_run"]
     pg = (peer or {}).get("get_run")
     pp = (peer or {}).get("create_run")
@@ -95,7 +89,7 @@ def targets(result):
 
 def section(result, charts):
     ours = result["crewship"]
-    peer, peer_result = peer_figures()
+    peer, peer_result = peer_figures("api_load")
     label = (peer_result or {}).get("peer", "LangGraph")
     rows = ["| server | request | requests | req/s | p50 / p90 / p99 | non-2xx | socket errors | ours ÷ peer's |",
             "| --- | --- | --- | --- | --- | --- | --- | --- |"]

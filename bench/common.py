@@ -15,6 +15,8 @@ import platform
 import statistics
 import subprocess
 import sys
+import threading
+import time
 from typing import NamedTuple, Optional
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
@@ -118,6 +120,54 @@ def load_result(name, quick=None):
             return json.load(f)
     except FileNotFoundError:
         return None
+
+
+def peer_figures(measure):
+    """The LangGraph peer's figures for one measure ("run_overhead", "throughput", "api_load") and its whole
+    result, when bench/peer_langgraph.py has run; (None, None) otherwise."""
+    peer = load_result("peer_langgraph")
+    return (peer or {}).get(measure), peer
+
+
+def submit_burst(n, concurrency, open_client, create):
+    """Item 2's burst, the same for ours and the peer's: n creates sent at once by `concurrency` keep-alive
+    connections (each `open_client()`, closed after), all opened before the clock starts. `create(client, i)`
+    sends create number i and returns what identifies the run. Returns (created, t0 epoch seconds,
+    seconds the submits took); raises if any create failed."""
+    concurrency = min(concurrency, n)
+    next_index = iter(range(n))
+    lock = threading.Lock()
+    created, errors = [], []
+    gate = threading.Barrier(concurrency + 1)
+
+    def submitter():
+        client = open_client()
+        try:
+            gate.wait()
+            while True:
+                with lock:
+                    i = next(next_index, None)
+                if i is None:
+                    return
+                ran = create(client, i)
+                with lock:
+                    created.append(ran)
+        except Exception as e:  # noqa: BLE001 — reported after the burst
+            errors.append(e)
+        finally:
+            client.close()
+
+    threads = [threading.Thread(target=submitter, daemon=True) for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    gate.wait()  # every connection is open and waiting: the burst starts now
+    t0 = time.time()
+    for t in threads:
+        t.join()
+    submitted_s = time.time() - t0
+    if errors:
+        raise AssertionError(f"{len(errors)} submits failed, the first: {errors[0]!r}")
+    return created, t0, submitted_s
 
 
 def standalone(name, run, description):

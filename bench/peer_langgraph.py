@@ -26,12 +26,11 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wrk  # noqa: E402
-from common import BENCH, ROOT, free_port, ms, parse_ts, standalone, summary  # noqa: E402
+from common import BENCH, ROOT, free_port, ms, parse_ts, standalone, submit_burst, summary  # noqa: E402
 
 TITLE = "7. Peer, side by side: LangGraph"
 PEER_DIR = os.path.join(BENCH, "peers", "langgraph")
@@ -298,39 +297,8 @@ def measure_sequential(peer, n):
 
 
 def measure_burst(peer, n, concurrency):
-    concurrency = min(concurrency, n)
-    next_index = iter(range(n))
-    lock = threading.Lock()
-    created, errors = [], []
-    gate = threading.Barrier(concurrency + 1)
-
-    def submitter():
-        client = Client(peer.port)
-        try:
-            gate.wait()
-            while True:
-                with lock:
-                    i = next(next_index, None)
-                if i is None:
-                    return
-                ids = client.create_run(f"burst {i}")
-                with lock:
-                    created.append(ids)
-        except Exception as e:  # noqa: BLE001 — reported after the burst
-            errors.append(e)
-        finally:
-            client.close()
-
-    threads = [threading.Thread(target=submitter, daemon=True) for _ in range(concurrency)]
-    for t in threads:
-        t.start()
-    gate.wait()  # every connection is open and waiting: the burst starts now
-    t0 = time.time()
-    for t in threads:
-        t.join()
-    submitted_s = time.time() - t0
-    if errors:
-        raise AssertionError(f"{len(errors)} submits failed, the first: {errors[0]!r}")
+    created, t0, submitted_s = submit_burst(n, concurrency, lambda: Client(peer.port),
+                                            lambda client, i: client.create_run(f"burst {i}"))
     client = Client(peer.port)
     try:
         finished = [client.finished_run(tid, rid) for tid, rid in created]

@@ -16,7 +16,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import Server, Target, crew_copy, load_result, ms, parse_ts, standalone, summary  # noqa: E402
+from common import Server, Target, crew_copy, ms, parse_ts, peer_figures, standalone, summary  # noqa: E402
 
 TITLE = "1. Run overhead"
 RUNS, QUICK_RUNS = 500, 20
@@ -57,15 +57,9 @@ def measure(flags, n):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def peer_figures():
-    """The LangGraph peer's figures for the same measure, when bench/peer_langgraph.py has run."""
-    peer = load_result("peer_langgraph")
-    return (peer or {}).get("run_overhead"), peer
-
-
 def targets(result):
     warm = result["executors"]["process-warm"]
-    peer, _ = peer_figures()
+    peer, _ = peer_figures("run_overhead")
     rows = []
     for key, label, limit in (("post_to_run_started_ms", "process warm: POST → run.started p50", 10),
                               ("post_to_run_completed_ms", "process warm: POST → run.completed p50", 50)):
@@ -78,7 +72,7 @@ def targets(result):
 
 
 def section(result, charts):
-    peer, peer_result = peer_figures()
+    peer, peer_result = peer_figures("run_overhead")
     rows = ["| executor | runs | POST → run.started p50 / p90 / p99 | POST → run.completed p50 / p90 / p99 |",
             "| --- | --- | --- | --- |"]
     series_started, series_completed = {}, {}

@@ -24,11 +24,10 @@ import pathlib
 import shutil
 import sys
 import tempfile
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import Server, Target, crew_copy, load_result, parse_ts, summary, write_result  # noqa: E402
+from common import Server, Target, crew_copy, parse_ts, peer_figures, submit_burst, summary, write_result  # noqa: E402
 
 TITLE = "2. Throughput"
 RUNS, QUICK_RUNS = 1000, 100
@@ -143,39 +142,8 @@ def measure_sequential(srv, dep, n):
 
 
 def measure_burst(srv, dep, n, concurrency):
-    concurrency = min(concurrency, n)
-    next_index = iter(range(n))
-    lock = threading.Lock()
-    created, errors = [], []
-    gate = threading.Barrier(concurrency + 1)
-
-    def submitter():
-        client = Client(srv)
-        try:
-            gate.wait()
-            while True:
-                with lock:
-                    i = next(next_index, None)
-                if i is None:
-                    return
-                run = client.create_run(dep, i)
-                with lock:
-                    created.append(run["id"])
-        except Exception as e:  # noqa: BLE001 — reported after the burst
-            errors.append(e)
-        finally:
-            client.close()
-
-    threads = [threading.Thread(target=submitter, daemon=True) for _ in range(concurrency)]
-    for t in threads:
-        t.start()
-    gate.wait()  # every connection is open and waiting: the burst starts now
-    t0 = time.time()
-    for t in threads:
-        t.join()
-    submitted_s = time.time() - t0
-    if errors:
-        raise AssertionError(f"{len(errors)} submits failed, the first: {errors[0]!r}")
+    created, t0, submitted_s = submit_burst(n, concurrency, lambda: Client(srv),
+                                            lambda client, i: client.create_run(dep, i)["id"])
     wait_until_idle(srv, dep)
     runs = list_runs(srv, dep, set(created))
     if len(runs) != n:
@@ -228,11 +196,6 @@ def list_runs(srv, dep, ids):
         client.close()
 
 
-def peer_figures():
-    """The LangGraph peer's figures for the same measures, when bench/peer_langgraph.py has run."""
-    peer = load_result("peer_langgraph")
-    return (peer or {}).get("throughput"), peer
-
 
 def seconds_text(value):
     return "—" if value is None else f"{value:,.2f} s"
@@ -245,7 +208,7 @@ def speedup(factor):
 
 def targets(result):
     ours = result["crewship"]
-    peer, _ = peer_figures()
+    peer, _ = peer_figures("throughput")
     rate = ours["burst"]["runs_per_s"]
     peer_rate = peer["burst"]["runs_per_s"] if peer and "burst" in peer else None
     seq = ours["sequential"]["seconds"]
@@ -262,7 +225,7 @@ def targets(result):
 
 def section(result, charts):
     ours = result["crewship"]
-    peer, peer_result = peer_figures()
+    peer, peer_result = peer_figures("throughput")
     label = (peer_result or {}).get("peer", "LangGraph")
     if isinstance(label, dict):
         label = " ".join(str(v) for v in label.values())
