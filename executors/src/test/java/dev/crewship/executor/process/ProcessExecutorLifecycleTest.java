@@ -37,7 +37,7 @@ class ProcessExecutorLifecycleTest {
     @Test
     void aRunWaitsForAFreeUidAndAKillEndsItBeforeItEverStarts() throws Exception {
         ProcessExecutorConfig oneUid = new ProcessExecutorConfig(CrewFixture.runtime(), SandboxMode.BUBBLEWRAP,
-                ProcessExecutorConfig.DEFAULT_FIRST_RUN_UID, 1);
+                RunProcesses.FIRST_RUN_UID, 1);
         try (ProcessExecutor executor = new ProcessExecutor(oneUid);
              ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
             RecordingSink firstSink = new RecordingSink();
@@ -65,7 +65,7 @@ class ProcessExecutorLifecycleTest {
 
     @Test
     void closingTheExecutorKillsTheRunsStillExecuting() throws Exception {
-        ProcessExecutor executor = new ProcessExecutor(ProcessExecutorConfig.bubblewrap(CrewFixture.runtime()));
+        ProcessExecutor executor = new ProcessExecutor(RunProcesses.bubblewrap(CrewFixture.runtime()));
         try (ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
             RecordingSink sink = new RecordingSink();
             Future<ExecutionResult> running = callers.submit(() -> executor.execute(

@@ -39,7 +39,7 @@ class ProcessExecutorTest {
     static void setUp() {
         fixture = CrewFixture.create();
         // Cold starts only: WarmStartTest covers runs forked from warm parents.
-        executor = new ProcessExecutor(ProcessExecutorConfig.bubblewrap(CrewFixture.runtime()).withWarmStarts(WarmStarts.off()));
+        executor = new ProcessExecutor(RunProcesses.bubblewrap(CrewFixture.runtime()).withWarmStarts(WarmStarts.off()));
     }
 
     @AfterAll
@@ -314,7 +314,7 @@ class ProcessExecutorTest {
 
     @Test
     void describesItselfWithTheBubblewrapVersionAndTheUidPool() {
-        assertThat(executor.describe()).startsWith("process (bubblewrap ").contains("200000-200999");
+        assertThat(executor.describe()).startsWith("process (bubblewrap ").contains(RunProcesses.FIRST_RUN_UID + "-" + (RunProcesses.FIRST_RUN_UID + RunProcesses.RUN_UID_COUNT - 1));
     }
 
     @Test

@@ -29,7 +29,7 @@ class ProtocolRobustnessTest {
     static void setUp() {
         fixture = CrewFixture.create();
         // The scripted runtime stands in for crewship_runtime's cold start only: no warm parents here.
-        executor = new ProcessExecutor(ProcessExecutorConfig.bubblewrap(CrewFixture.resource("scripted-runtime")).withWarmStarts(WarmStarts.off()));
+        executor = new ProcessExecutor(RunProcesses.bubblewrap(CrewFixture.resource("scripted-runtime")).withWarmStarts(WarmStarts.off()));
     }
 
     @AfterAll

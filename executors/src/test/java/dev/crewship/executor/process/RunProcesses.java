@@ -7,14 +7,26 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Processes on this host that run as one of the run uids of the default pool: there must be none between runs. */
+/**
+ * The run uids these tests' executors use, and the processes on this host that run as one of them: there
+ * must be none between runs. Each test JVM takes a pool of its own, apart from the server's default pool,
+ * so a server or another test run on the same machine is never mistaken for a sandbox left behind.
+ */
 final class RunProcesses {
+    static final int RUN_UID_COUNT = 64;
+    static final int FIRST_RUN_UID = 300_000 + (int) (ProcessHandle.current().pid() % 4096) * RUN_UID_COUNT;
+
     private RunProcesses() {
     }
 
+    /** Bubblewrap sandboxes with warm starts, as a server has them, on this JVM's own uid pool. */
+    static ProcessExecutorConfig bubblewrap(Path runtimeDir) {
+        return new ProcessExecutorConfig(runtimeDir, SandboxMode.BUBBLEWRAP, FIRST_RUN_UID, RUN_UID_COUNT);
+    }
+
     static List<String> ofRunUids() {
-        int first = ProcessExecutorConfig.DEFAULT_FIRST_RUN_UID;
-        int last = first + ProcessExecutorConfig.DEFAULT_RUN_UID_COUNT - 1;
+        int first = FIRST_RUN_UID;
+        int last = first + RUN_UID_COUNT - 1;
         List<String> found = new ArrayList<>();
         try (DirectoryStream<Path> processes = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
             for (Path process : processes) {

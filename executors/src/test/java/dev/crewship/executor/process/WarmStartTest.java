@@ -37,7 +37,7 @@ class WarmStartTest {
     @BeforeAll
     static void setUp() throws Exception {
         fixture = CrewFixture.create();
-        executor = new ProcessExecutor(ProcessExecutorConfig.bubblewrap(CrewFixture.runtime()));
+        executor = new ProcessExecutor(RunProcesses.bubblewrap(CrewFixture.runtime()));
         awaitWarm("dep_probe", CrewFixture.defaults());
     }
 
