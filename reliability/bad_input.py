@@ -20,7 +20,8 @@ malicious deployment uploads, against the real server.
     afterwards must still build.
 Any 5xx, hang, accepted bad upload or fuzzing failure raises (after the figures are printed)."""
 import argparse
-import glob
+import base64
+import http.client
 import json
 import os
 import pathlib
@@ -34,7 +35,7 @@ from collections import Counter
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "bench"))
 from common import Server, Target, crew_copy, write_result  # noqa: E402
-from crewship_e2e import MALICIOUS_BUNDLES, probe_entries, tar_gz_of, zeros_entry  # noqa: E402
+from crewship_e2e import MALICIOUS_BUNDLES, file_entry, probe_entries, tar_gz_of, zeros_entry  # noqa: E402
 
 TITLE = "Bad input: API fuzzing and malicious uploads"
 # Fuzzing budget: examples per operation and phase, and the whole run's time budget (seconds).
@@ -91,6 +92,10 @@ def fuzz(quick, workdir):
         if not os.path.exists(events):
             raise RuntimeError(f"schemathesis wrote no report (exit {proc.returncode}): {proc.stdout[-2000:]}{proc.stderr[-2000:]}")
         result = tally_events(events)
+        if result["failures_total"] or result["server_errors_5xx"] or result["errors"]:
+            kept = os.path.join(tempfile.gettempdir(), f"crewship-schemathesis-{int(time.time())}.ndjson")
+            shutil.copy(events, kept)
+            result["events_kept"] = kept  # every request and answer, for `st replay`-like digging
         result.update({"tool": f"schemathesis {schemathesis_version()}", "max_examples": examples,
                        "time_budget_s": seconds, "seconds": round(elapsed, 1), "exit_code": proc.returncode,
                        "summary": summary.strip()[-3000:],
@@ -163,9 +168,10 @@ def tally_events(path):
                             entry["failures"] += 1
                             if len(entry["examples"]) < 5:
                                 info = check.get("failure_info") or {}
-                                status = ((interactions.get(case_id) or {}).get("response") or {}).get("status_code")
-                                entry["examples"].append(f"{info.get('failure', {}).get('operation') or label} → {status}: "
-                                                         f"{failure_text(info.get('failure', info))}"[:400])
+                                response = (interactions.get(case_id) or {}).get("response") or {}
+                                entry["examples"].append(f"{info.get('failure', {}).get('operation') or label} → "
+                                                         f"{response.get('status_code')} {body_text(response)[:160]}: "
+                                                         f"{failure_text(info.get('failure', info))}"[:500])
                 for case_id, interaction in interactions.items():
                     response = interaction.get("response") or {}
                     status = response.get("status_code")
@@ -186,6 +192,14 @@ def tally_events(path):
             "errors": errors, "failures_total": sum(c["failures"] for c in checks.values())}
 
 
+def body_text(message):
+    """The body of a recorded request or response (schemathesis stores it base64-encoded)."""
+    content = message.get("content") or message.get("body") or {}
+    if isinstance(content, dict) and "$base64" in content:
+        return base64.b64decode(content["$base64"]).decode(errors="replace")
+    return str(content.get("string", "")) if isinstance(content, dict) else str(content)
+
+
 def failure_text(failure):
     if not isinstance(failure, dict):
         return str(failure)
@@ -201,7 +215,11 @@ def corpus(limits):
     cases["archive bomb"] = (lambda: tar_gz_of(probe_entries() + [zeros_entry("zeros.bin", extracted + extracted // 5)],
                                                compresslevel=1), "application/gzip")
     # Over the compressed limit: incompressible bytes (refused while streaming, before they are all read).
-    cases["over the compressed limit"] = (lambda: os.urandom(bundle + MIB), "application/gzip")
+    # Over the compressed limit: a real tar.gz of incompressible bytes. With its length the server refuses it
+    # before reading; sent chunked (no length), it stops it while streaming, once the limit is passed.
+    noisy = lambda: tar_gz_of(probe_entries() + [file_entry("noise.bin", os.urandom(bundle + MIB))], compresslevel=1)  # noqa: E731
+    cases["over the compressed limit"] = (noisy, "application/gzip")
+    cases["over the compressed limit (chunked)"] = (noisy, "application/gzip")
     valid = lambda: tar_gz_of(probe_entries())  # noqa: E731
     cases["valid bundle as application/json"] = (valid, "application/json")
     cases["valid bundle as text/plain"] = (valid, "text/plain")
@@ -222,7 +240,7 @@ def uploads(quick, workdir):
         rss_before = rss_mb(jvm)
         cases = []
         for name, (build, content_type) in corpus(limits).items():
-            cases.append(upload_case(srv, jvm, name, build(), content_type))
+            cases.append(upload_case(srv, jvm, name, build(), content_type, chunked=name.endswith("(chunked)")))
         rss_after = rss_mb(jvm)
         # The server still works: a valid crew deploys and becomes current.
         dep = srv.deploy("target", crew_copy("hello", pathlib.Path(tmp)))
@@ -239,16 +257,40 @@ def uploads(quick, workdir):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def upload_case(srv, jvm, name, body, content_type):
+def post_bundle(srv, body, content_type, chunked):
+    """POSTs a bundle the way a careful client does: the server may answer (413, say) and close before the
+    body is all sent, so a failed send is followed by reading the answer. Chunked: without a length, so the
+    server can only stop it while streaming."""
+    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=UPLOAD_TIMEOUT_S)
+    try:
+        conn.putrequest("POST", "/v1/projects/target/deployments", skip_accept_encoding=True)
+        conn.putheader("Authorization", f"Bearer {srv.key}")
+        if content_type:
+            conn.putheader("Content-Type", content_type)
+        conn.putheader("Transfer-Encoding" if chunked else "Content-Length", "chunked" if chunked else str(len(body)))
+        conn.endheaders()
+        try:
+            for i in range(0, len(body), 64 * 1024):
+                piece = body[i:i + 64 * 1024]
+                conn.send(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
+            if chunked:
+                conn.send(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # answered early; the answer is read below
+        response = conn.getresponse()
+        return response.status, response.read(), {k.lower(): v for k, v in response.getheaders()}
+    finally:
+        conn.close()
+
+
+def upload_case(srv, jvm, name, body, content_type, chunked=False):
     before = state(srv)
     size_before = dir_bytes(srv.data)
-    headers = {"Content-Type": content_type} if content_type else {"Content-Type": ""}
     started = time.monotonic()
     problems = []
     try:
-        code, raw, resp_headers = srv.request("POST", "/v1/projects/target/deployments", raw=body,
-                                              headers=headers, timeout=UPLOAD_TIMEOUT_S)
-    except OSError as e:  # a timeout or a dropped connection
+        code, raw, resp_headers = post_bundle(srv, body, content_type, chunked)
+    except (OSError, http.client.HTTPException) as e:  # a timeout, or a connection closed without an answer
         code, raw, resp_headers = None, repr(e).encode(), {}
         problems.append(f"no answer within {UPLOAD_TIMEOUT_S} s: {e!r}")
     seconds = time.monotonic() - started
@@ -258,8 +300,8 @@ def upload_case(srv, jvm, name, body, content_type):
             problems.append(f"server error {code}")
         elif code < 400:
             problems.append(f"accepted with {code}")
-        if not (resp_headers.get("Content-Type") or "").startswith("application/problem+json"):
-            problems.append(f"answered {resp_headers.get('Content-Type')}, not application/problem+json")
+        if not (resp_headers.get("content-type") or "").startswith("application/problem+json"):
+            problems.append(f"answered {resp_headers.get('content-type')}, not application/problem+json")
         try:
             problem = json.loads(raw)
         except ValueError:
