@@ -522,6 +522,7 @@ def section(result, charts):
             f"| JVM heap committed / used (MB) | {heap['start']['heap_committed_mb']} / {heap['start']['heap_used_mb']} | — "
             f"| {heap['end']['heap_committed_mb']} / {heap['end']['heap_used_mb']} | {heap['max_committed']} committed | — | — |"]
     outcomes = result["outcomes"]
+    shared = result.get("machine_shared", "")
     runs = outcomes.get("run.terminal", 0)
     thread_runs = ops.get("thread.run", 0)
     return f"""{result['duration_s'] / 60:.1f} minutes of mixed load against one server (real sandboxes, SQLite):
@@ -529,7 +530,7 @@ def section(result, charts):
 (`/proc/<pid>/fd`), threads and the processes under it are sampled. {result['operations_total']:,} requests
 ({runs:,} hello runs, {thread_runs:,} thread runs, {ops.get('sse.subscribe', 0):,} SSE subscriptions,
 {outcomes.get('deploy.built', 0)} redeploys), **{result['errors_total']} errors** (a 5xx, an unexpected status
-or a failed run would each be one). {result.get('machine_shared', '')}.
+or a failed run would each be one). {shared[:1].upper() + shared[1:]}.
 
 {chr(10).join(rows)}
 
