@@ -66,6 +66,7 @@ def fuzz(quick, workdir):
         assert finished["status"] == "succeeded", finished
         run_id = finished["id"]
         chat = srv.deploy("fuzz-chat", crew_copy("chat", pathlib.Path(tmp)))
+        srv.create_project("fuzz-scratch")  # the one deleteProject deletes (schemathesis.toml)
         code, thread = srv.json("POST", "/v1/threads", {"deployment_id": chat["id"]})
         assert code == 201, thread
         code, run = srv.json("POST", f"/v1/threads/{thread['id']}/runs", {"input": {"message": "Research fuzzing"}})
