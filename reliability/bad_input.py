@@ -50,6 +50,19 @@ QUICK_LIMITS = {"--max-bundle-bytes": 4 * MIB, "--max-extracted-bytes": 64 * MIB
 DEFAULT_LIMITS = {"--max-bundle-bytes": 100 * MIB, "--max-extracted-bytes": 500 * MIB}
 OUTSIDE_MARKERS = ("/etc/evil.py", "/tmp/crewship-evil.py", "/tmp/evil.py")
 SCHEMATHESIS = os.path.join(os.path.dirname(sys.executable), "st")
+# What this suite found when it was written, all fixed with regression tests (OpenApiDocumentTest,
+# MaliciousBundlesTest, RunsApiTest, AuthenticationTest, ThreadApiTest, tests/e2e/test_bad_input.py).
+FOUND = [
+    "server: an upload whose file names are not UTF-8 (PAX) was accepted and stored under mangled names; now 422",
+    "server: an invalid `?after=` on a run's events was ignored when `Last-Event-ID` was sent; now 400",
+    "server: key names and thread metadata values were limited in UTF-16 units, not the documented characters",
+    "OpenAPI: deployment `config.llm_tokens`, usage `tokens`, the created key's `secret` and a busy thread's "
+    "409 members (`thread_id`, `active_run_id`) were answered but not documented; artifact bytes were documented "
+    "as application/octet-stream only",
+    "OpenAPI: accepted input was described too loosely: exactly one of `deployment_id`/`project`, non-blank ids and "
+    "key names, fork metadata, 64-bit `after` and `Last-Event-ID`, env values without NUL, `multitask_strategy` null, "
+    "and the `metadata.<key>` thread filters (documented as a deepObject the server never read)",
+]
 
 
 # ---- (a) fuzzing ----
@@ -97,13 +110,14 @@ def fuzz(quick, workdir):
             kept = os.path.join(tempfile.gettempdir(), f"crewship-schemathesis-{int(time.time())}.ndjson")
             shutil.copy(events, kept)
             result["events_kept"] = kept  # every request and answer, for `st replay`-like digging
-        result.update({"tool": f"schemathesis {schemathesis_version()}", "max_examples": examples,
+        result.update({"tool": f"schemathesis {schemathesis_version()}", "max_examples": examples, "found_and_fixed": FOUND,
                        "time_budget_s": seconds, "seconds": round(elapsed, 1), "exit_code": proc.returncode,
                        "summary": summary.strip()[-3000:],
                        "adjustments": "reliability/schemathesis.toml: 413 counts as a rejection of schema-violating "
                                       "bodies; 422 is a valid answer to a schema-valid upload (the schema cannot "
                                       "describe a valid tar.gz); ensure_resource_availability off for rollback "
-                                      "(its 404 is about the deployment in the body)"})
+                                      "(its 404 is about the deployment in the body); path ids of the operations on "
+                                      "existing resources fixed to the fixtures', deleteProject to a scratch project"})
         if "server.log" in os.listdir(srv.data):
             result["server_log_errors"] = [line[:300] for line in srv.log_tail(200_000).splitlines()
                                            if " ERROR " in line or "Exception" in line][:10]
@@ -414,7 +428,9 @@ server with a deployed crew, a finished run and a thread: every check (`--checks
 {', '.join(f'{k} {v:,}' for k, v in f['responses'].items())}: **{f['server_errors_5xx']} server errors (5xx)**,
 **{f['failures_total']} check failures**. Adjustments ({f['adjustments']}).
 
-{chr(10).join(rows)}""")
+{chr(10).join(rows)}
+
+What it found when it was written, all fixed with regression tests: {"; ".join(f.get("found_and_fixed", []))}.""")
     if "uploads" in result:
         u = result["uploads"]
         rows = ["| upload | bytes | status | problem type | detail | seconds | ok |", "| --- | --- | --- | --- | --- | --- | --- |"]
