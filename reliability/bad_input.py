@@ -98,7 +98,7 @@ def fuzz(quick, workdir):
                "--max-time", str(seconds), "--workers", "1", "--request-timeout", "30", "--no-color",
                "--generation-database", "none", "--report", "ndjson", "--report-ndjson-path", events]
         started = time.monotonic()
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 600,
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 600, cwd=tmp,  # its .schemathesis cache
                               env={**os.environ, "SCHEMATHESIS_HOOKS": "schemathesis_hooks",
                                    "PYTHONPATH": HERE + os.pathsep + os.environ.get("PYTHONPATH", "")})
         elapsed = time.monotonic() - started
