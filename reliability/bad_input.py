@@ -112,7 +112,8 @@ def fuzz(quick, workdir):
                        "adjustments": "reliability/schemathesis.toml: 413 counts as a rejection of schema-violating "
                                       "bodies; 422 is a valid answer to a schema-valid upload (the schema cannot "
                                       "describe a valid tar.gz); ensure_resource_availability off for rollback "
-                                      "(its 404 is about the deployment in the body)"})
+                                      "(its 404 is about the deployment in the body), which also keeps rollback out "
+                                      "of the stateful phase (where that switch is not applied)"})
         if "server.log" in os.listdir(srv.data):
             result["server_log_errors"] = [line[:300] for line in srv.log_tail(200_000).splitlines()
                                            if " ERROR " in line or "Exception" in line][:10]
