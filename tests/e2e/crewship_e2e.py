@@ -297,3 +297,138 @@ def sse_events(text):
     return events
 
 
+
+
+# ---- deployment bundles, well-formed and malicious (tests/e2e/test_bad_input.py, reliability/bad_input.py) ----
+PROBE_TOML = b'[deployment]\nframework = "crewai"\nentrypoint = "probe:kickoff"\npython = "3.11"\n'
+
+
+def file_entry(name, data, mode=0o644):
+    info = tarfile.TarInfo(name)
+    info.mode = mode
+    return info, data
+
+
+def special_entry(name, kind, target=""):
+    """A link, device or FIFO entry (tarfile.SYMTYPE, LNKTYPE, CHRTYPE, BLKTYPE, FIFOTYPE)."""
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    info.linkname = target
+    return info, None
+
+
+def folder_entry(name):
+    info = tarfile.TarInfo(name)
+    info.type = tarfile.DIRTYPE
+    info.mode = 0o755
+    return info, None
+
+
+class Zeros(io.RawIOBase):
+    """`size` zero bytes, streamed: an archive bomb's content without holding it in memory."""
+
+    def __init__(self, size):
+        self.left = size
+
+    def readable(self):
+        return True
+
+    def readinto(self, b):
+        n = min(len(b), self.left, 1024 * 1024)
+        b[:n] = bytes(n)
+        self.left -= n
+        return n
+
+
+def zeros_entry(name, size):
+    info = tarfile.TarInfo(name)
+    info.mode = 0o644
+    info.size = size
+    return info, io.BufferedReader(Zeros(size))
+
+
+def probe_entries():
+    """The smallest valid crew: a crewship.toml and the module its entrypoint names."""
+    return [file_entry("crewship.toml", PROBE_TOML), file_entry("probe.py", b"def kickoff(inputs):\n    return inputs\n")]
+
+
+def tar_gz_of(entries, compresslevel=9, format=tarfile.PAX_FORMAT):
+    """A tar.gz of [(TarInfo, bytes | a readable file with info.size set | None)], in order, as given
+    (duplicates, odd names and all)."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz", compresslevel=compresslevel, format=format,
+                      encoding="utf-8", errors="surrogateescape") as tar:
+        for info, data in entries:
+            if isinstance(data, bytes):
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+            else:
+                tar.addfile(info, data)
+    return buf.getvalue()
+
+
+def with_probe(*extra):
+    return lambda: tar_gz_of(probe_entries() + list(extra))
+
+
+def many_files(n):
+    return lambda: tar_gz_of(probe_entries() + [file_entry(f"many/f{i}.txt", b"") for i in range(n)])
+
+
+def deep_path(depth):
+    return "/".join(["d"] * depth) + "/x.py"
+
+
+def pax_named(name, data=b"x"):
+    """A file whose name is written only in a PAX header (where a NUL or any byte can be stored)."""
+    info, data = file_entry("placeholder.py", data)
+    info.pax_headers = {"path": name}
+    return info, data
+
+
+def corrupt_crc():
+    """A valid tar.gz whose gzip trailer (CRC-32) is wrong: every byte inflates, the check fails at the end."""
+    data = bytearray(tar_gz_of(probe_entries()))
+    data[-8] ^= 0xFF
+    return bytes(data)
+
+
+def gzip_of(raw):
+    import gzip
+    return gzip.compress(raw)
+
+
+# Each is refused with 4xx problem+json and changes nothing (docs/api.md, "Deployments"). The default
+# limits (100 MiB compressed, 500 MiB / 20,000 entries extracted) apply: "archive bomb" inflates to
+# 600 MiB of zeros from about 0.6 MiB.
+MALICIOUS_BUNDLES = {
+    "parent traversal": with_probe(file_entry("../evil.py", b"x")),
+    "nested traversal": with_probe(file_entry("pkg/../../evil.py", b"x")),
+    "absolute path": with_probe(file_entry("/etc/evil.py", b"x")),
+    "absolute path into /tmp": with_probe(file_entry("/tmp/crewship-evil.py", b"x")),
+    "symlink outside": with_probe(special_entry("passwd", tarfile.SYMTYPE, "/etc/passwd")),
+    "relative symlink outside": with_probe(special_entry("up", tarfile.SYMTYPE, "../../..")),
+    "symlink chain outside": with_probe(special_entry("a", tarfile.SYMTYPE, "."), special_entry("b", tarfile.SYMTYPE, "a/..")),
+    "file written through a symlinked folder": with_probe(special_entry("out", tarfile.SYMTYPE, "/tmp"),
+                                                          file_entry("out/crewship-evil.py", b"x")),
+    "hard link outside": with_probe(special_entry("hard", tarfile.LNKTYPE, "../../etc/passwd")),
+    "hard link inside": with_probe(special_entry("hard", tarfile.LNKTYPE, "probe.py")),
+    "character device": with_probe(special_entry("dev", tarfile.CHRTYPE)),
+    "block device": with_probe(special_entry("disk", tarfile.BLKTYPE)),
+    "fifo": with_probe(special_entry("pipe", tarfile.FIFOTYPE)),
+    "archive bomb": lambda: tar_gz_of(probe_entries() + [zeros_entry("zeros.bin", 600 * 1024 * 1024)], compresslevel=1),
+    "many tiny files": many_files(20_001),
+    "deep nesting": with_probe(file_entry(deep_path(2100), b"x")),
+    "very long name": with_probe(file_entry("a" * 300 + ".py", b"x")),
+    "name with NUL": with_probe(pax_named("evil\0.py")),
+    "name not UTF-8": with_probe(file_entry("bad\udcff\udcfe.py", b"x")),
+    "duplicate file": with_probe(file_entry("probe.py", b"def kickoff(inputs):\n    return 'second'\n")),
+    "file and folder of one name": with_probe(file_entry("pkg", b"x"), file_entry("pkg/mod.py", b"x")),
+    "artifacts folder": with_probe(file_entry("artifacts/x.txt", b"x")),
+    "not gzip": lambda: b"this is not a tarball",
+    "empty body": lambda: b"",
+    "gzip of not a tar": lambda: gzip_of(b"just some text, no tar headers\n" * 100),
+    "truncated gzip": lambda: tar_gz_of(probe_entries() + [file_entry("data.bin", os.urandom(200_000))])[:100_000],
+    "corrupt gzip checksum": corrupt_crc,
+    "empty tar": lambda: tar_gz_of([]),
+}

@@ -1,14 +1,10 @@
 """Bad input gets a 4xx application/problem+json (or a failed build with its log) and changes nothing else."""
-import io
 import json
 import os
-import tarfile
 
 import pytest
 
-from crewship_e2e import crew_copy
-
-GOOD_TOML = b'[deployment]\nframework = "crewai"\nentrypoint = "probe:kickoff"\npython = "3.11"\n'
+from crewship_e2e import MALICIOUS_BUNDLES, PROBE_TOML, crew_copy, file_entry, probe_entries, tar_gz_of
 
 
 def snapshot(server, project):
@@ -56,79 +52,15 @@ def test_foreign_deployment_looks_missing(server, probe):
     assert snapshot(server, "probe") == before
 
 
-def tar_of(entries):
-    """entries: list of (TarInfo, bytes|None)."""
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        for info, data in entries:
-            if data is not None:
-                info.size = len(data)
-                tar.addfile(info, io.BytesIO(data))
-            else:
-                tar.addfile(info)
-    return buf.getvalue()
-
-
-def file_entry(name, data):
-    info = tarfile.TarInfo(name)
-    info.mode = 0o644
-    return info, data
-
-
-def special(name, kind, target=""):
-    info = tarfile.TarInfo(name)
-    info.type = kind
-    info.linkname = target
-    return info, None
-
-
-def base_entries():
-    return [file_entry("crewship.toml", GOOD_TOML), file_entry("probe.py", b"def kickoff(inputs):\n    return inputs\n")]
-
-
-def bomb():
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz", compresslevel=1) as tar:
-        for info, data in base_entries():
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-        info = tarfile.TarInfo("zeros.bin")
-        info.size = 600 * 1024 * 1024
-        chunk = b"\0" * (1024 * 1024)
-
-        class Zeros(io.RawIOBase):
-            left = info.size
-
-            def readable(self):
-                return True
-
-            def readinto(self, b):
-                n = min(len(b), self.left, len(chunk))
-                b[:n] = chunk[:n]
-                self.left -= n
-                return n
-
-        tar.addfile(info, io.BufferedReader(Zeros()))
-    return buf.getvalue()
-
-
-MALICIOUS = {
-    "parent traversal": lambda: tar_of(base_entries() + [file_entry("../evil.py", b"x")]),
-    "nested traversal": lambda: tar_of(base_entries() + [file_entry("pkg/../../evil.py", b"x")]),
-    "absolute path": lambda: tar_of(base_entries() + [file_entry("/etc/evil.py", b"x")]),
-    "symlink outside": lambda: tar_of(base_entries() + [special("passwd", tarfile.SYMTYPE, "/etc/passwd")]),
-    "relative symlink outside": lambda: tar_of(base_entries() + [special("up", tarfile.SYMTYPE, "../../..")]),
-    "hard link outside": lambda: tar_of(base_entries() + [special("hard", tarfile.LNKTYPE, "../../etc/passwd")]),
-    "device": lambda: tar_of(base_entries() + [special("dev", tarfile.CHRTYPE)]),
-    "fifo": lambda: tar_of(base_entries() + [special("pipe", tarfile.FIFOTYPE)]),
-    "archive bomb": bomb,
-    "not gzip": lambda: b"this is not a tarball",
-    "missing crewship.toml": lambda: tar_of([file_entry("probe.py", b"def kickoff(i): pass\n")]),
-    "invalid toml": lambda: tar_of([file_entry("crewship.toml", b"[deployment\nentrypoint=")] + base_entries()[1:]),
-    "missing entrypoint module": lambda: tar_of([file_entry("crewship.toml", GOOD_TOML.replace(b"probe:", b"nowhere:"))]),
-    "unknown toml key": lambda: tar_of([file_entry("crewship.toml", GOOD_TOML + b'[runtime]\nmemroy_mb = 10\n')] + base_entries()[1:]),
-    "bad framework": lambda: tar_of([file_entry("crewship.toml", GOOD_TOML.replace(b'"crewai"', b'"django"'))] + base_entries()[1:]),
+# The malicious corpus is shared with reliability/bad_input.py; these are merely invalid crews.
+INVALID = {
+    "missing crewship.toml": lambda: tar_gz_of([file_entry("probe.py", b"def kickoff(i): pass\n")]),
+    "invalid toml": lambda: tar_gz_of([file_entry("crewship.toml", b"[deployment\nentrypoint=")] + probe_entries()[1:]),
+    "missing entrypoint module": lambda: tar_gz_of([file_entry("crewship.toml", PROBE_TOML.replace(b"probe:", b"nowhere:"))]),
+    "unknown toml key": lambda: tar_gz_of([file_entry("crewship.toml", PROBE_TOML + b'[runtime]\nmemroy_mb = 10\n')] + probe_entries()[1:]),
+    "bad framework": lambda: tar_gz_of([file_entry("crewship.toml", PROBE_TOML.replace(b'"crewai"', b'"django"'))] + probe_entries()[1:]),
 }
+MALICIOUS = {**MALICIOUS_BUNDLES, **INVALID}
 
 
 @pytest.mark.parametrize("case", sorted(MALICIOUS))
@@ -139,7 +71,7 @@ def test_malicious_or_invalid_bundles_are_rejected(server, probe, case):
     assert code in (400, 413, 422), (case, code, raw[:300])
     assert_problem(code, raw, headers, code)
     assert snapshot(server, "probe") == before
-    assert not os.path.exists("/etc/evil.py")
+    assert not os.path.exists("/etc/evil.py") and not os.path.exists("/tmp/crewship-evil.py")
 
 
 def test_dependency_install_failure_is_a_failed_build_with_its_log(server, probe, tmp_path):

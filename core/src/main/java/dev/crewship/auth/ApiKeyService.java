@@ -112,7 +112,9 @@ public final class ApiKeyService {
         if (name == null || name.isBlank()) {
             throw CrewshipException.invalid("name is required: a label that tells the key apart, e.g. \"ci\"");
         }
-        if (name.length() > MAX_NAME_LENGTH || name.chars().anyMatch(Character::isISOControl)) {
+        // Characters as the API documents them (and JSON Schema's maxLength counts them): code points, so a
+        // name of emoji is not refused at half the length.
+        if (name.codePointCount(0, name.length()) > MAX_NAME_LENGTH || name.chars().anyMatch(Character::isISOControl)) {
             throw CrewshipException.invalid(
                     "name must be at most " + MAX_NAME_LENGTH + " characters without control characters");
         }

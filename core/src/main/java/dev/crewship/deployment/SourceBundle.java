@@ -52,6 +52,14 @@ public final class SourceBundle {
     /** Longest entry path, and longest single name in it, in UTF-8 bytes (Linux PATH_MAX and NAME_MAX). */
     static final int MAX_PATH_BYTES = 4096;
     static final int MAX_NAME_BYTES = 255;
+    /**
+     * What bytes that are not UTF-8 in a PAX name decode to (U+FFFD, the replacement character; Python's
+     * tarfile and GNU tar {@code --format=pax} store such names there): without this check the file would
+     * be stored under a name other than the archive's, and two different names could become one. (Names in
+     * the old ustar/GNU header fields are decoded by commons-compress with '?' for such bytes, which cannot
+     * be told from a real '?'; docs/api.md says so.)
+     */
+    private static final char NOT_UTF8 = '\uFFFD';
 
     private static final Set<PosixFilePermission> FOLDER = PosixFilePermissions.fromString("rwxr-xr-x");
     private static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-r--r--");
@@ -186,6 +194,9 @@ public final class SourceBundle {
         if (raw.indexOf('\0') >= 0) {
             throw invalid("an entry name contains a NUL character");
         }
+        if (raw.indexOf(NOT_UTF8) >= 0) {
+            throw invalid("entry " + quote(raw) + " has a name that is not valid UTF-8 (or contains U+FFFD, which such bytes read as); name the files in UTF-8");
+        }
         if (raw.getBytes(StandardCharsets.UTF_8).length > MAX_PATH_BYTES) {
             throw invalid("an entry path is longer than " + MAX_PATH_BYTES + " bytes");
         }
@@ -225,6 +236,9 @@ public final class SourceBundle {
     private String linkTarget(String name, Path path, String target) {
         if (target == null || target.isEmpty() || target.indexOf('\0') >= 0) {
             throw invalid("link " + quote(name) + " has no valid target");
+        }
+        if (target.indexOf(NOT_UTF8) >= 0) {
+            throw invalid("link " + quote(name) + " has a target that is not valid UTF-8");
         }
         if (target.startsWith("/")) {
             throw invalid("link " + quote(name) + " points to the absolute path " + quote(target) + "; links must stay inside the bundle");

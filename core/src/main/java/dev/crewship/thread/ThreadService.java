@@ -220,8 +220,9 @@ public final class ThreadService {
         if (!METADATA_KEY.matcher(key).matches()) {
             throw CrewshipException.invalid("metadata keys are 1 to 40 letters, digits, '_' or '-', not \"" + key + "\"");
         }
-        if (value.length() > MAX_METADATA_VALUE_CHARS) {
-            throw CrewshipException.invalid("metadata." + key + " has " + value.length() + " characters; at most "
+        int characters = value.codePointCount(0, value.length()); // as documented, and as JSON Schema's maxLength counts
+        if (characters > MAX_METADATA_VALUE_CHARS) {
+            throw CrewshipException.invalid("metadata." + key + " has " + characters + " characters; at most "
                     + MAX_METADATA_VALUE_CHARS + " are allowed");
         }
     }

@@ -48,6 +48,18 @@ class AuthenticationTest {
     }
 
     @Test
+    void keyNamesAreCountedInCharactersNotUtf16Units() {
+        // 100 characters is the documented limit (JSON Schema's maxLength counts code points too): 100 emoji,
+        // 200 UTF-16 units, fit; 101 do not.
+        String hundred = "\uD83D\uDE80".repeat(100);
+        TestServer.Response created = server.post("/v1/keys", server.adminKey, Map.of("name", hundred, "project", "own-project"));
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        assertThat(created.json().get("name").asText()).isEqualTo(hundred);
+        Problems.assertProblem(server.post("/v1/keys", server.adminKey, Map.of("name", hundred + "x", "project", "own-project")),
+                400, "invalid-request");
+    }
+
+    @Test
     void aRevokedKeyStopsWorkingAtOnce() {
         JsonNode created = server.post("/v1/keys", server.adminKey, Map.of("name", "short-lived", "project", "own-project")).json();
         String secret = created.get("secret").asText();

@@ -84,6 +84,11 @@ class MaliciousBundlesTest {
                         () -> Tarball.of().file("crewship.toml", TOML + "[runtime]\nmemroy_mb = 10\n").file("hello/crew.py", "").gzip()),
                 bundle("other framework", 422, "\"django\" is not supported",
                         () -> Tarball.of().file("crewship.toml", TOML.replace("crewai", "django")).file("hello/crew.py", "").gzip()),
+                // Bytes that are not UTF-8 in a PAX name (how Python's tarfile and GNU tar --format=pax store them)
+                // read as U+FFFD; tests/e2e/test_bad_input.py sends such raw bytes, here the character itself.
+                bundle("name that is not UTF-8", 422, "is not valid UTF-8", () -> Tarball.crew("v1").file("hello/caf\uFFFD.py", "x").gzip()),
+                bundle("link target that is not UTF-8", 422, "target that is not valid UTF-8",
+                        () -> Tarball.crew("v1").symlink("hello/link.py", "caf\uFFFD.py").gzip()),
                 bundle("files under artifacts/", 422, "artifacts/ is where runs write", () -> Tarball.crew("v1").file("artifacts/old.md", "x").gzip()),
                 bundle("artifacts as a link", 422, "artifacts/ is where runs write", () -> Tarball.crew("v1").symlink("artifacts", "hello").gzip()),
                 bundle("the same file twice", 422, "appears twice", () -> Tarball.crew("v1").file("hello/crew.py", "def kickoff(i): pass\n").gzip()),

@@ -150,6 +150,9 @@ class RunsApiTest {
         assertThat(bad.status()).isEqualTo(400);
         assertThat(bad.header("Content-Type")).startsWith("application/problem+json");
         assertThat(server.get("/v1/runs/" + runId + "/events?limit=0", server.adminKey).status()).isEqualTo(400);
+        // The header wins over ?after=, but an invalid ?after= is still refused (found by the API fuzzer).
+        Problems.assertProblem(server.get("/v1/runs/" + runId + "/events?after=9223372036854775808", server.adminKey,
+                Map.of("Last-Event-ID", "0")), 400, "invalid-request");
     }
 
     @Test

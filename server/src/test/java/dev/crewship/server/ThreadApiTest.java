@@ -291,6 +291,17 @@ class ThreadApiTest {
     }
 
     @Test
+    void metadataValuesAreCountedInCharactersNotUtf16Units() {
+        String fiveHundred = "\uD83D\uDE80".repeat(500);
+        TestServer.Response created = server.post("/v1/threads", server.adminKey,
+                Map.of("deployment_id", deploymentId, "metadata", Map.of("emoji", fiveHundred)));
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        assertThat(created.json().at("/metadata/emoji").asText()).isEqualTo(fiveHundred);
+        assertProblem(server.post("/v1/threads", server.adminKey,
+                Map.of("deployment_id", deploymentId, "metadata", Map.of("emoji", fiveHundred + "x"))), 400, "invalid-request");
+    }
+
+    @Test
     void threadsAreListedByMetadataAndDeletedOnlyWhenNotBusy() {
         String tagged = server.post("/v1/threads", server.adminKey, Map.of("project", "chat", "metadata", Map.of("session", "s-42")))
                 .json().get("id").asText();

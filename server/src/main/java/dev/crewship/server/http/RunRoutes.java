@@ -149,10 +149,17 @@ public final class RunRoutes implements Routes {
         return safe.toString();
     }
 
-    /** {@code Last-Event-ID} (header) wins over {@code ?after=}; both are sequence numbers, 0 means from the start. */
+    /**
+     * {@code Last-Event-ID} (header) wins over {@code ?after=}; both are sequence numbers, 0 means from the
+     * start. Both are checked: an invalid {@code ?after=} is a bad request even when the header overrides it.
+     */
     private static long afterSeq(Context ctx) {
+        long fromQuery = seq(ctx.queryParam("after"));
         String header = ctx.header(LAST_EVENT_ID);
-        String value = header != null && !header.isBlank() ? header : ctx.queryParam("after");
+        return header != null && !header.isBlank() ? seq(header) : fromQuery;
+    }
+
+    private static long seq(String value) {
         if (value == null || value.isBlank()) {
             return 0;
         }
