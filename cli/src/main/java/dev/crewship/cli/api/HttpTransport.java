@@ -43,7 +43,8 @@ final class HttpTransport {
     static {
         // HttpURLConnection re-sends a POST once when the connection breaks before the answer (a
         // stale kept-alive connection, a server restart): that could start a run twice. Read once,
-        // when its HTTP classes initialise; an explicit -D setting is left alone.
+        // when its HTTP classes initialise, so nothing else in the CLI uses HttpURLConnection (its
+        // first use would fix the JDK's default); an explicit -D setting is left alone.
         if (System.getProperty("sun.net.http.retryPost") == null) {
             System.setProperty("sun.net.http.retryPost", "false");
         }

@@ -4,12 +4,13 @@ import dev.crewship.server.CrewshipServer;
 import dev.crewship.server.ServerConfig;
 import dev.crewship.server.ServerStartException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.net.HttpURLConnection;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,21 +43,25 @@ public final class ServerStartupTraining {
         Path folder = Files.createTempDirectory("crewship-server-training-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
         PrintStream discard = new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
-        try (CrewshipServer server = start(folder.resolve("data"), discard)) {
+        // The client is closed before the server stops: an idle kept-alive connection would make the
+        // server's graceful stop wait for it. (java.net.http, not HttpURLConnection: the CLI's own
+        // HttpTransport sets how HttpURLConnection behaves for the whole JVM when it first loads.)
+        try (CrewshipServer server = start(folder.resolve("data"), discard);
+             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
             String key = Files.readString(server.dataDir().adminKeyFile()).strip();
             Map<String, Integer> statuses = new LinkedHashMap<>();
             String base = server.url();
-            statuses.put("GET /health", send("GET", base + "/health", null, null));
-            statuses.put("GET /v1/runs (no key)", send("GET", base + "/v1/runs", null, null));
-            statuses.put("POST /v1/projects", send("POST", base + "/v1/projects", key, "{\"name\":\"training\"}"));
-            statuses.put("GET /v1/projects", send("GET", base + "/v1/projects", key, null));
-            statuses.put("GET /v1/projects/training/deployments", send("GET", base + "/v1/projects/training/deployments", key, null));
-            statuses.put("GET /v1/runs", send("GET", base + "/v1/runs?limit=20", key, null));
-            statuses.put("GET /v1/runs?project=training&status=failed", send("GET", base + "/v1/runs?project=training&status=failed", key, null));
-            statuses.put("POST /v1/runs (no deployment)", send("POST", base + "/v1/runs", key, "{\"project\":\"training\",\"input\":{}}"));
-            statuses.put("GET /v1/runs/run_missing", send("GET", base + "/v1/runs/run_missing", key, null));
-            statuses.put("GET /v1/threads", send("GET", base + "/v1/threads", key, null));
-            statuses.put("GET /metrics", send("GET", base + "/metrics", key, null));
+            statuses.put("GET /health", send(http, "GET", base + "/health", null, null));
+            statuses.put("GET /v1/runs (no key)", send(http, "GET", base + "/v1/runs", null, null));
+            statuses.put("POST /v1/projects", send(http, "POST", base + "/v1/projects", key, "{\"name\":\"training\"}"));
+            statuses.put("GET /v1/projects", send(http, "GET", base + "/v1/projects", key, null));
+            statuses.put("GET /v1/projects/training/deployments", send(http, "GET", base + "/v1/projects/training/deployments", key, null));
+            statuses.put("GET /v1/runs", send(http, "GET", base + "/v1/runs?limit=20", key, null));
+            statuses.put("GET /v1/runs?project=training&status=failed", send(http, "GET", base + "/v1/runs?project=training&status=failed", key, null));
+            statuses.put("POST /v1/runs (no deployment)", send(http, "POST", base + "/v1/runs", key, "{\"project\":\"training\",\"input\":{}}"));
+            statuses.put("GET /v1/runs/run_missing", send(http, "GET", base + "/v1/runs/run_missing", key, null));
+            statuses.put("GET /v1/threads", send(http, "GET", base + "/v1/threads", key, null));
+            statuses.put("GET /metrics", send(http, "GET", base + "/metrics", key, null));
             return statuses;
         } finally {
             deleteTree(folder);
@@ -73,30 +78,21 @@ public final class ServerStartupTraining {
         }
     }
 
-    private static int send(String method, String url, String key, String body) throws IOException {
-        HttpURLConnection connection = (HttpURLConnection) URI.create(url).toURL().openConnection();
-        connection.setRequestMethod(method);
-        // No idle keep-alive connection left behind: the server's graceful stop would wait for it.
-        connection.setRequestProperty("Connection", "close");
+    private static int send(HttpClient http, String method, String url, String key, String body) throws IOException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (key != null) {
-            connection.setRequestProperty("Authorization", "Bearer " + key);
+            request.header("Authorization", "Bearer " + key);
         }
         if (body != null) {
-            connection.setDoOutput(true);
-            connection.setRequestProperty("Content-Type", "application/json");
-            try (OutputStream out = connection.getOutputStream()) {
-                out.write(body.getBytes(StandardCharsets.UTF_8));
-            }
+            request.header("Content-Type", "application/json");
         }
-        int status = connection.getResponseCode();
-        try (InputStream in = status >= 400 ? connection.getErrorStream() : connection.getInputStream()) {
-            if (in != null) {
-                in.readAllBytes();
-            }
-        } finally {
-            connection.disconnect();
+        try {
+            return http.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while training", e);
         }
-        return status;
     }
 
     private static void deleteTree(Path root) {
