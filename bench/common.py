@@ -76,8 +76,10 @@ def jdk_version():
 
 def machine():
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                           capture_output=True, text=True).stdout.strip()
+    # Dirty means code that differs from the commit; the suites' own outputs, rewritten as a run goes, do not count.
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+                            ":(exclude)bench/results", ":(exclude)bench/charts", ":(exclude)BENCHMARKS.md"],
+                           cwd=ROOT, capture_output=True, text=True).stdout.strip()
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     return {"cores": os.cpu_count(), "memory_gib": round(mem / 2**30, 1), "kernel": platform.release(),
             "python": platform.python_version(), "jdk": jdk_version(),
