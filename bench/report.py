@@ -46,9 +46,9 @@ test: where we miss a target, the table says so.
 
 | command | what it does |
 | --- | --- |
-| `./scripts/bench.sh` | every benchmark, ours and the peer's (about 30 minutes), then this page |
+| `./scripts/bench.sh` | every benchmark, ours and the peer's (about 25 minutes), then this page |
 | `./scripts/bench.sh --quick` | the same in a few minutes with small counts (CI runs it as a smoke test; figures not representative) |
-| `./scripts/reliability.sh` | the reliability suite: crash, races, bad input, a 30-minute soak, then this page |
+| `./scripts/reliability.sh` | the reliability suite: crash, races, bad input, a 30-minute soak (about an hour), then this page |
 | `./scripts/reliability.sh --quick` | the same with few rounds and a short soak (CI) |
 """
 
