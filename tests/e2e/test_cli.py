@@ -215,9 +215,12 @@ def test_a_failed_build_shows_its_log_exits_non_zero_and_keeps_the_current_deplo
 
 
 def test_ctrl_c_while_following_a_run_cancels_it_without_a_terminal(server, cli, probe, tmp_path):
+    # As from a terminal: Ctrl-C reaches the CLI even when this suite was started in the background,
+    # where the shell makes its commands ignore SIGINT (the CLI, like any program, keeps it ignored).
     proc = subprocess.Popen([CLI, "invoke", "--deployment", probe, "--input", '{"action": "echo", "sleep": 120}', "--stream"],
                             cwd=tmp_path, env=cli.env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         started = proc.stderr.readline()
         run_id = RUN_ID.search(started).group(0)
