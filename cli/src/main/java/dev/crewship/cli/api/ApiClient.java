@@ -177,7 +177,7 @@ public final class ApiClient {
             return Json.object();
         }
         try {
-            return Json.MAPPER.readTree(body);
+            return Json.parse(body);
         } catch (IOException e) {
             throw new CliException("the server at " + baseUrl + " answered " + path + " with something that is not JSON", e);
         }

@@ -70,7 +70,7 @@ final class ProblemMessages {
             return null;
         }
         try {
-            JsonNode node = Json.MAPPER.readTree(body);
+            JsonNode node = Json.parse(body);
             return node != null && node.isObject() ? node : null;
         } catch (java.io.IOException e) {
             return null;

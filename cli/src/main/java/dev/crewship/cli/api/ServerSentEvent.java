@@ -15,7 +15,7 @@ public record ServerSentEvent(String id, String type, String data) {
             return Json.object();
         }
         try {
-            return Json.MAPPER.readTree(data);
+            return Json.parse(data);
         } catch (JsonProcessingException e) {
             return TextNode.valueOf(data);
         }

@@ -2,7 +2,6 @@ package dev.crewship.cli.run;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.crewship.cli.CliException;
@@ -37,7 +36,7 @@ public final class RunInput {
         }
         JsonNode node;
         try {
-            node = Json.MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(text);
+            node = Json.parse(text);
         } catch (JsonProcessingException e) {
             throw new CliException(source + " is not valid JSON: " + describe(e) + "; nothing was sent");
         }

@@ -126,7 +126,7 @@ public final class RunsCommand {
             }
         } while (page.path("has_more").asBoolean(false) && !page.path("data").isEmpty());
         if (json) {
-            cli.printJson(Json.object().put("object", "list").set("data", Json.MAPPER.valueToTree(events)));
+            cli.printJson(Json.object().put("object", "list").set("data", Json.array().addAll(events)));
             return;
         }
         for (JsonNode event : events) {

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 class DeploymentsCommandTest {
     @Test
     void thePreviousDeploymentIsTheNewestReadyOneOlderThanTheCurrent() throws Exception {
-        var newestFirst = Json.MAPPER.readTree("""
+        var newestFirst = Json.parse("""
                 [{"id":"dep_5","status":"failed","current":false},
                  {"id":"dep_4","status":"ready","current":true},
                  {"id":"dep_3","status":"failed","current":false},
@@ -21,7 +21,7 @@ class DeploymentsCommandTest {
 
     @Test
     void thereIsNoPreviousWithoutACurrentOrAnOlderReadyOne() throws Exception {
-        assertThat(DeploymentsCommand.previousOf(Json.MAPPER.readTree("[{\"id\":\"dep_1\",\"status\":\"ready\",\"current\":true}]"))).isNull();
-        assertThat(DeploymentsCommand.previousOf(Json.MAPPER.readTree("[{\"id\":\"dep_1\",\"status\":\"building\",\"current\":false}]"))).isNull();
+        assertThat(DeploymentsCommand.previousOf(Json.parse("[{\"id\":\"dep_1\",\"status\":\"ready\",\"current\":true}]"))).isNull();
+        assertThat(DeploymentsCommand.previousOf(Json.parse("[{\"id\":\"dep_1\",\"status\":\"building\",\"current\":false}]"))).isNull();
     }
 }

@@ -11,7 +11,7 @@ class EventLinesTest {
     private static final Ansi PLAIN = new Ansi(false);
 
     private static JsonNode json(String text) throws Exception {
-        return Json.MAPPER.readTree(text);
+        return Json.parse(text);
     }
 
     @Test
