@@ -16,7 +16,7 @@ if [ "$suite" = bench ]; then
   export CREWSHIP_LANGGRAPH_PYTHON
 fi
 # Build when there is no jar or any source is newer than it: figures must be of the code at this commit.
-if [ ! -f cli/target/crewship.jar ] || [ -n "$(find core store executors server cli runtime -newer cli/target/crewship.jar -type f -not -path '*/target/*' -not -path '*/__pycache__/*' -print -quit)" ]; then
+if [ ! -f cli/target/crewship.jar ] || [ ! -f cli/target/crewship-client.jar ] || [ -n "$(find core store executors server cli runtime -newer cli/target/crewship.jar -type f -not -path '*/target/*' -not -path '*/__pycache__/*' -print -quit)" ]; then
   echo "==> building Crewship"
   mvn -B -ntp -q install -DskipTests
 fi

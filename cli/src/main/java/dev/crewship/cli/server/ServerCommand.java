@@ -1,10 +1,6 @@
 package dev.crewship.cli.server;
 
-import dev.crewship.cli.CliException;
 import dev.crewship.cli.CrewshipCommand;
-import dev.crewship.server.CrewshipServer;
-import dev.crewship.server.ServerConfig;
-import dev.crewship.server.ServerStartException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -13,8 +9,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code crewship server}: runs the Crewship server in the foreground until SIGTERM or Ctrl-C, which
- * stop it gracefully (docs/operations.md). The options map one to one onto {@link ServerConfig}.
- * Server types appear only inside {@link #call()}, so client commands never load the server's classes.
+ * stop it gracefully (docs/operations.md). It only declares and reads the options: no server type
+ * appears here, so the client jar (bin/crewship's, without the server) can still describe the command
+ * in help; {@link ServerLauncher}, only in the full jar, starts the server.
  */
 @Command(name = "server", sortOptions = false,
         description = {"Run the Crewship server in the foreground (stop it with Ctrl-C or SIGTERM).",
@@ -67,41 +64,9 @@ public final class ServerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        ServerConfig config;
-        try {
-            config = config();
-        } catch (IllegalArgumentException e) {
-            throw new CliException("invalid server option: " + e.getMessage(), e);
-        }
-        CrewshipServer server;
-        try {
-            server = CrewshipServer.start(config);
-        } catch (ServerStartException e) {
-            throw new CliException(e.getMessage(), e);
-        }
-        // SIGTERM and Ctrl-C run the shutdown hooks: stop the server there, and return once it has stopped.
-        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("crewship-stop").unstarted(server::close));
-        server.awaitClosed();
-        return 0;
-    }
-
-    ServerConfig config() {
-        ServerConfig config = ServerConfig.defaults(dataDir != null ? dataDir : defaultDataDir(cli.context().env(), cli.context().home()))
-                .withHost(host)
-                .withPort(port)
-                .withUnsandboxed(unsandboxed)
-                .withWarmStarts(!noWarmStarts);
-        if (maxConcurrentRuns != null) {
-            config = config.withMaxConcurrentRuns(maxConcurrentRuns);
-        }
-        ServerConfig.Limits limits = config.limits();
-        return config.withLimits(new ServerConfig.Limits(
-                maxBodyBytes != null ? maxBodyBytes : limits.maxBodyBytes(),
-                maxBundleBytes != null ? maxBundleBytes : limits.maxBundleBytes(),
-                maxExtractedBytes != null ? maxExtractedBytes : limits.maxExtractedBytes(),
-                limits.maxExtractedEntries(),
-                maxArtifactBytes != null ? maxArtifactBytes : limits.maxArtifactBytes(),
-                maxRunArtifactBytes != null ? maxRunArtifactBytes : limits.maxRunArtifactBytes()));
+        Path data = dataDir != null ? dataDir : defaultDataDir(cli.context().env(), cli.context().home());
+        return ServerLauncher.run(new ServerOptions(host, port, data, maxConcurrentRuns, maxBodyBytes, maxBundleBytes,
+                maxExtractedBytes, maxArtifactBytes, maxRunArtifactBytes, !noWarmStarts, unsandboxed));
     }
 
     /** The same default scripts/start.sh uses, so both find one server's data. */
