@@ -3,6 +3,8 @@ package dev.crewship.cli;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.lang.reflect.Method;
+import java.net.MalformedURLException;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -23,8 +25,28 @@ public final class CrewshipCli {
     }
 
     public static void main(String[] args) {
+        if (!versionOnly(args)) {
+            Thread.ofPlatform().daemon().name("prepare-jdk").start(CrewshipCli::prepareJdk);
+        }
         int code = run(args, CliContext.ofProcess());
         System.exit(code);
+    }
+
+    /**
+     * Two costs of the JDK that every command calling the server pays once, whatever its command line,
+     * done on a thread of their own so that they overlap with building the command model (on a second
+     * core) instead of following it: initialising {@link java.math.BigDecimal}, which Jackson's parser
+     * needs and whose initialiser computes 5^65536 on JDK 25 (15-35 ms of interpreted arithmetic), and
+     * finding the handler of {@code http:} URLs, which scans the class path for handler providers
+     * (opening the jar). Both are thread-safe; whichever thread comes first does the work.
+     */
+    private static void prepareJdk() {
+        try {
+            Class.forName("java.math.BigDecimal");
+            URI.create("http://127.0.0.1/").toURL();
+        } catch (ClassNotFoundException | MalformedURLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Runs one command line and returns its exit code. */
