@@ -9,6 +9,7 @@ A suite module (bench/<name>.py, reliability/<name>.py) has:
 and a `main()` so it also runs on its own: `python3 bench/<name>.py [--quick]`."""
 import argparse
 import datetime as dt
+import http.client
 import json
 import os
 import platform
@@ -129,6 +130,70 @@ def peer_figures(measure):
     result, when bench/peer_langgraph.py has run; (None, None) otherwise."""
     peer = load_result("peer_langgraph")
     return (peer or {}).get(measure), peer
+
+
+class Client:
+    """One keep-alive HTTP connection to a Crewship server (http.client; urllib opens one per request)."""
+
+    def __init__(self, srv):
+        self.srv = srv
+        self.conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=120)
+
+    def timed(self, method, path, body=None):
+        """(status, JSON body or None, milliseconds from sending the request to the end of the answer)."""
+        t0 = time.perf_counter()
+        status, answer = self.call(method, path, body)
+        return status, answer, (time.perf_counter() - t0) * 1000
+
+    def call(self, method, path, body=None):
+        """(status, JSON body or None) of one request."""
+        headers = {"Authorization": f"Bearer {self.srv.key}"}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        for attempt in (1, 2):
+            try:
+                self.conn.request(method, path, body=data, headers=headers)
+                resp = self.conn.getresponse()
+                raw = resp.read()
+                if resp.getheader("Connection", "").lower() == "close":
+                    self.conn.close()
+                return resp.status, (json.loads(raw) if raw else None)
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                # The server closed an idle keep-alive connection; only a request not yet answered is retried.
+                self.conn.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def create_run(self, dep, i):
+        code, body = self.call("POST", "/v1/runs", {"deployment_id": dep, "input": {"topic": f"bench {i}"}})
+        if code != 202:
+            raise AssertionError(f"POST /v1/runs → {code}: {body}")
+        return body
+
+    def follow_to_end(self, run_id):
+        """Reads the run's SSE stream until the server ends it after the terminal event; returns that event's type."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.srv.port, timeout=120)
+        try:
+            conn.request("GET", f"/v1/runs/{run_id}/events",
+                         headers={"Authorization": f"Bearer {self.srv.key}", "Accept": "text/event-stream"})
+            resp = conn.getresponse()
+            if resp.status != 200:
+                raise AssertionError(f"GET /v1/runs/{run_id}/events → {resp.status}")
+            last = None
+            for line in resp:
+                if line.startswith(b"event:"):
+                    last = line[6:].strip().decode()
+                    if last in ("run.completed", "run.failed", "run.canceled"):
+                        return last
+            return last
+        finally:
+            conn.close()
+
+    def close(self):
+        self.conn.close()
 
 
 def submit_burst(n, concurrency, open_client, create):

@@ -19,7 +19,6 @@ filtered by project, by project and status, and by status alone; and `POST /v1/r
 create execute meanwhile, as they would. The result also has each list query's SQLite plan
 (EXPLAIN QUERY PLAN, through the same SQL the store runs) and the database's size on disk."""
 import argparse
-import http.client
 import json
 import os
 import pathlib
@@ -31,7 +30,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import Server, Target, crew_copy, ms, summary, write_result  # noqa: E402
+from common import Client, Server, Target, crew_copy, ms, summary, write_result  # noqa: E402
 
 TITLE = "5. Store at scale"
 RUNS, QUICK_RUNS = 1_000_000, 20_000
@@ -178,30 +177,6 @@ def query_plans(db_path, layout):
         return plans
     finally:
         db.close()
-
-
-class Client:
-    """One keep-alive connection; every request is timed on the client."""
-
-    def __init__(self, srv):
-        self.srv = srv
-        self.conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=60)
-
-    def timed(self, method, path, body=None):
-        headers = {"Authorization": f"Bearer {self.srv.key}"}
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        t0 = time.perf_counter()
-        self.conn.request(method, path, body=data, headers=headers)
-        resp = self.conn.getresponse()
-        raw = resp.read()
-        elapsed = (time.perf_counter() - t0) * 1000
-        return resp.status, json.loads(raw), elapsed
-
-    def close(self):
-        self.conn.close()
 
 
 def measure(client, dep, layout, count):

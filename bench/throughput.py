@@ -17,8 +17,6 @@ follows each run's SSE stream, so no polling interval is counted); total wall se
 The server runs with its defaults (process executor, warm starts, `--max-concurrent-runs` 2 × cores,
 at least 4) unless `--max-concurrent-runs` is given; the result records the value."""
 import argparse
-import http.client
-import json
 import os
 import pathlib
 import shutil
@@ -27,7 +25,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import Server, Target, crew_copy, parse_ts, peer_figures, submit_burst, summary, write_result  # noqa: E402
+from common import Client, Server, Target, crew_copy, parse_ts, peer_figures, submit_burst, summary, write_result  # noqa: E402
 
 TITLE = "2. Throughput"
 RUNS, QUICK_RUNS = 1000, 100
@@ -63,63 +61,6 @@ def run(quick, runs=None, concurrency=CONCURRENCY, max_concurrent_runs=None):
         srv.stop()
         shutil.rmtree(srv.data, ignore_errors=True)
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-class Client:
-    """One keep-alive HTTP connection to the server (http.client; urllib opens one per request)."""
-
-    def __init__(self, srv):
-        self.srv = srv
-        self.conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=120)
-
-    def call(self, method, path, body=None):
-        headers = {"Authorization": f"Bearer {self.srv.key}"}
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        for attempt in (1, 2):
-            try:
-                self.conn.request(method, path, body=data, headers=headers)
-                resp = self.conn.getresponse()
-                raw = resp.read()
-                if resp.getheader("Connection", "").lower() == "close":
-                    self.conn.close()
-                return resp.status, (json.loads(raw) if raw else None)
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                # The server closed an idle keep-alive connection; only a request not yet answered is retried.
-                self.conn.close()
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
-
-    def create_run(self, dep, i):
-        code, body = self.call("POST", "/v1/runs", {"deployment_id": dep, "input": {"topic": f"bench {i}"}})
-        if code != 202:
-            raise AssertionError(f"POST /v1/runs → {code}: {body}")
-        return body
-
-    def follow_to_end(self, run_id):
-        """Reads the run's SSE stream until the server ends it after the terminal event; returns that event's type."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.srv.port, timeout=120)
-        try:
-            conn.request("GET", f"/v1/runs/{run_id}/events",
-                         headers={"Authorization": f"Bearer {self.srv.key}", "Accept": "text/event-stream"})
-            resp = conn.getresponse()
-            if resp.status != 200:
-                raise AssertionError(f"GET /v1/runs/{run_id}/events → {resp.status}")
-            last = None
-            for line in resp:
-                if line.startswith(b"event:"):
-                    last = line[6:].strip().decode()
-                    if last in ("run.completed", "run.failed", "run.canceled"):
-                        return last
-            return last
-        finally:
-            conn.close()
-
-    def close(self):
-        self.conn.close()
 
 
 def measure_sequential(srv, dep, n):
