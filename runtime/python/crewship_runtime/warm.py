@@ -267,13 +267,15 @@ def _run(handover, alive):
         isolation.mount_proc()
         isolation.drop_all_capabilities()
         # What every run does first and that needs nothing of the run, done while the spare waits:
-        # its fresh /tmp and /dev/shm get the prebuilt crew's files, and the channel its pipes and
-        # pump threads, writing to a stand-in that the run's connection replaces (nothing is written before).
+        # its fresh /tmp and /dev/shm get the prebuilt crew's files, the channel its pipes and pump
+        # threads (writing to a stand-in that the run's connection replaces; nothing is written
+        # before), and CrewAI's event bus its threads.
         diagnostics = os.dup(2)
         restore_prebuilt_files()
         os.chdir(os.environ.get("CREWSHIP_APP_DIR", "/app"))
         protocol_fd = os.open(os.devnull, os.O_WRONLY)
         channel = Channel.open(protocol_fd=protocol_fd)
+        crewai_preload.start_event_bus()
         # Waits for its run: the supervisor sends the run's connection once the run's mounts are made.
         _, fds, _, _ = socket.recv_fds(handover, 1, 1)
         handover.close()

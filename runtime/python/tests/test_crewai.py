@@ -492,3 +492,31 @@ def test_a_prebuilt_crews_agents_are_set_up_ahead_and_each_run_gets_its_own_inpu
     for topic, calls in zip(topics, (requests[:3], requests[3:])):
         systems = [m["content"] for messages in calls for m in messages if m["role"] == "system"]
         assert systems and all(topic in text and "{topic}" not in text for text in systems), systems
+
+
+EVENT_BUS = """
+import json, os, threading
+
+from crewship_runtime import crewai_preload, loader, runner
+
+runner.prepare_environment()  # as a warm parent does before its import: CrewAI's telemetry off
+loader.prepare_path(os.environ["CREWSHIP_APP_DIR"])
+loader.load("research_crew.crew:ResearchCrew", os.environ["CREWSHIP_APP_DIR"])
+before = sorted(thread.name for thread in threading.enumerate())
+started = crewai_preload.start_event_bus()
+print(json.dumps({"started": started, "before": before, "after": sorted(thread.name for thread in threading.enumerate())}))
+"""
+
+
+def test_a_spare_starts_crewais_event_bus_threads_before_its_run(tmp_path, crewai_python):
+    runtime = example("research-crew", tmp_path, crewai_python)
+    runtime.write("event_bus_check.py", EVENT_BUS)
+
+    process = subprocess.run([crewai_python, "event_bus_check.py"], capture_output=True, cwd=runtime.app,
+                             env=runtime.env(OPENAI_API_KEY="fake-key"), timeout=RUN_TIMEOUT_SECONDS)
+
+    assert process.returncode == 0, process.stderr.decode()
+    report = json.loads(process.stdout.decode().splitlines()[-1])
+    assert report["started"] is True
+    assert report["before"] == ["MainThread"]  # the import started none: a warm parent may fork
+    assert report["after"] == ["CrewAIEventsLoop", "CrewAISyncHandler_0", "MainThread"]
