@@ -44,8 +44,9 @@ import org.slf4j.LoggerFactory;
  * <p>Executing: each claimed run gets a virtual thread that builds the {@link ExecutionRequest}
  * (deployment source, its Python environment, a fresh scratch folder with {@code artifacts/},
  * the project's decrypted environment variables), hands the crew's events through the project's
- * redactor into {@link RunStore#appendEvent} and then the {@link EventBus}, collects the
- * artifacts when the executor returns (whatever the outcome) and ends the run with exactly one
+ * redactor into {@link RunStore#appendEvents} (events that arrived together in one transaction)
+ * and then the {@link EventBus}, collects the artifacts when the executor returns (whatever the
+ * outcome) and ends the run with exactly one
  * {@link RunStore#finish}. The scratch folder is deleted just before that finish. A thread's run
  * receives the thread's values (read when it starts: the thread is held by this run, so they cannot
  * change meanwhile) and its finish saves the values the crew returned, when it succeeded and they fit
