@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -214,3 +215,27 @@ def test_llm_tokens_in_crewship_toml_stream_token_events(crewai_server, llms, tm
     assert len(tokens) > 1 and "".join(tokens) == "A solid pitch with a clear market." == run["output"]["raw"]
     kinds = [kind for _, kind, _ in events]
     assert kinds.index("llm.started") < kinds.index("llm.token") < kinds.index("llm.completed")
+
+
+def test_warm_runs_of_the_research_crew_each_see_their_own_topic(crewai_server, research):
+    """Runs forked from the deployment's warm parent, which imported CrewAI, prebuilt the crew and
+    set its agents up before any run: each run's agents carry its own input."""
+    log = os.path.join(crewai_server.data, "server.log")
+    ready = f"warm parent of deployment {research} ready"
+    deadline = time.time() + RUN_TIMEOUT
+    while not any(ready in line for line in open(log, errors="replace")):
+        assert time.time() < deadline, "no warm parent got ready: " + crewai_server.log_tail()
+        crewai_server.run(research, {"topic": "AI agents"}, timeout=RUN_TIMEOUT)  # the first run starts it
+    ready_line = next(line for line in open(log, errors="replace") if ready in line)
+    assert "crew prebuilt" in ready_line and "agents set up" in ready_line, ready_line
+
+    for topic in ("quantum sensors", "deep sea robots"):
+        run = crewai_server.start_run({"deployment_id": research, "input": {"topic": topic}})
+        events = stream(crewai_server, run["id"])
+
+        agents = [data for _, kind, data in events if kind == "agent.started"]
+        assert agents == [{"agent": f"{topic} Senior Data Researcher", "task": "research_task"},
+                          {"agent": f"{topic} Reporting Analyst", "task": "reporting_task"}]
+        assert events[-1][1] == "run.completed"
+        assert not any(run["id"] in line and "starts cold" in line for line in open(log, errors="replace")), \
+            "the run did not start warm"

@@ -82,3 +82,26 @@ def _subclasses(cls):
                 seen.add(sub)
                 stack.append(sub)
                 yield sub
+
+
+def start_event_bus():
+    """In a spare's pid 1, the run's own process, before its run is known (not in the parent, which
+    must start no thread): starts CrewAI's event bus as the first event of every process would, its
+    event loop with its thread and one thread of its handler pool, so that the run's first event
+    does not wait for them (a few milliseconds, more on a busy machine). Nothing is emitted and no
+    handler runs. Returns whether it did; skipped when the crew did not import CrewAI or its bus
+    does not start this way."""
+    if "crewai" not in sys.modules:
+        return False
+    try:
+        from crewai.events.event_bus import crewai_event_bus
+    except ImportError:
+        return False
+    start = getattr(crewai_event_bus, "_ensure_executor_initialized", None)
+    if not callable(start):
+        return False
+    start()
+    pool = getattr(crewai_event_bus, "_sync_executor", None)
+    if pool is not None:
+        pool.submit(int).result()  # a pool starts its threads on demand: one is there now
+    return True

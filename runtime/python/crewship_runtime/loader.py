@@ -9,7 +9,7 @@ import os
 import sys
 import types
 
-from crewship_runtime.errors import EntrypointError
+from crewship_runtime.errors import EntrypointError, type_name
 
 _EXAMPLE = "for example 'hello.crew:kickoff' or 'research_crew.crew:ResearchCrew'"
 
@@ -133,7 +133,8 @@ MAX_PREBUILT_FILES_BYTES = 16 * 1024 * 1024
 def prebuild(entrypoint, app_dir, writable=WRITABLE_FOLDERS):
     """In a warm parent: builds the crew of a ``@CrewBase`` entrypoint once, so each forked run starts
     with its own copy of an unused crew instead of building one (building CrewAI's LLM clients alone
-    costs about 50 ms per TLS context). Kept only when building it opened no file or socket and
+    costs about 50 ms per TLS context); a CrewAI crew also gets its agents set up as its kickoff
+    would (crewai_prebuild). Kept only when building and setting it up opened no file or socket and
     started no thread, so that nothing of it is shared between runs through the kernel; files it
     wrote in ``writable`` (at most 16 MiB; CrewAI creates a SQLite file, say) are kept as an archive
     that :func:`restore_prebuilt_files` puts into each run's own fresh folders. Then each run's copy
@@ -147,8 +148,12 @@ def prebuild(entrypoint, app_dir, writable=WRITABLE_FOLDERS):
 
     fds, threads, files = _open_fds(), threading.active_count(), _tree(writable)
     crew = target().crew()
+    try:
+        agents = _set_up_agents(crew)
+    except Exception as exc:  # noqa: BLE001 - the crew is half set up: each run builds and sets up its own
+        return f"crew not prebuilt: setting up its agents failed ({type_name(type(exc))}: {exc}); each run builds its own"
     if _open_fds() != fds or threading.active_count() != threads:
-        return "crew not prebuilt: building it opened files or started threads; each run builds its own"
+        return "crew not prebuilt: building or setting it up opened files or started threads; each run builds its own"
     archive = None
     if _tree(writable) != files:
         archive = _archive(writable)
@@ -156,7 +161,17 @@ def prebuild(entrypoint, app_dir, writable=WRITABLE_FOLDERS):
             return "crew not prebuilt: building it wrote more than 16 MiB; each run builds its own"
     _prebuilt[target] = crew
     _prebuilt_files = archive
-    return "crew prebuilt" + (f" (with {len(archive)} bytes of files it wrote)" if archive else "")
+    return "crew prebuilt" + (f" (with {len(archive)} bytes of files it wrote)" if archive else "") + (f", {agents}" if agents else "")
+
+
+def _set_up_agents(crew):
+    """For a CrewAI crew, its kickoff's agent set-up done ahead (crewai_prebuild); a line saying what
+    happened, or None for other crews (CrewAI is imported only when the crew imported it)."""
+    if "crewai" not in sys.modules:
+        return None
+    from crewship_runtime import crewai_prebuild
+
+    return crewai_prebuild.set_up_agents(crew)
 
 
 def restore_prebuilt_files():

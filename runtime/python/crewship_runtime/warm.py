@@ -69,24 +69,23 @@ def _serve(control, runs_dir, tmp_bytes):
     selector = selectors.DefaultSelector()
     selector.register(0, selectors.EVENT_READ, None)
     children = {}  # run_id -> (pid, pidfd)
-    spares = [_Spare.fork(control, runs_dir, tmp_bytes, selector, children)]  # the one ready for the next run
+    spares = _SpareSlot(lambda: _Spare.fork(control, runs_dir, tmp_bytes, selector, children))
     pending = b""
     while True:
-        for key, _ in selector.select():
+        for key, _ in selector.select(spares.timeout()):
             if key.data is None:
                 chunk = os.read(0, 65536)
                 if not chunk:
-                    for pid, _ in [*children.values(), (spares[0].pid, None)]:
+                    for pid in [*(pid for pid, _ in children.values()), *spares.pids()]:
                         _kill(pid)
                     os._exit(0)
                 pending += chunk
                 *lines, pending = pending.split(b"\n")
                 for line in lines:
                     if line.strip():
-                        _command(json.loads(line), control, runs_dir, tmp_bytes, selector, children, spares)
+                        _command(json.loads(line), selector, children, spares)
             elif key.data is _Spare:  # it died before it got a run (killed from outside, say): a new one
-                spares[0].reap(selector)
-                spares[0] = _Spare.fork(control, runs_dir, tmp_bytes, selector, children)
+                spares.replace_dead(selector)
             else:
                 run_id = key.data
                 pid, pidfd = children.pop(run_id)
@@ -99,22 +98,63 @@ def _serve(control, runs_dir, tmp_bytes):
                 else:
                     exited["exit_code"] = os.waitstatus_to_exitcode(status)
                 _send(control, exited)
+                spares.make()  # a run ended: nothing starting competes with making the next spare now
+        spares.make_when_due()
 
 
-def _command(command, control, runs_dir, tmp_bytes, selector, children, spares):
+def _command(command, selector, children, spares):
     kind = command.get("kind")
     run_id = command.get("run_id")
     if kind == "run" and run_id not in children:
-        spare = spares[0]
+        spare = spares.take()
         if not spare.give(command["dir"]):  # it died meanwhile: a fresh one takes the run
             spare.reap(selector)
-            spare = _Spare.fork(control, runs_dir, tmp_bytes, selector, children)
+            spare = spares.new()
             spare.give(command["dir"])
         selector.modify(spare.pidfd, selectors.EVENT_READ, run_id)
         children[run_id] = (spare.pid, spare.pidfd)
-        spares[0] = _Spare.fork(control, runs_dir, tmp_bytes, selector, children)
     elif kind == "kill" and run_id in children:
         _kill(children[run_id][0])
+
+
+class _SpareSlot:
+    """The spare ready for the next run. Making one takes two forks of a parent that imported CrewAI
+    (tens of milliseconds of CPU): made right after a run took the last one, it would compete for
+    the CPU with that run's start, the very time a warm start is meant to save. So the next spare is made
+    ``REPLACE_AFTER_SECONDS`` after a run took one, or as soon as a run ends, whichever is first;
+    a run asked for before that gets one made on the spot, as it would without spares."""
+
+    REPLACE_AFTER_SECONDS = 0.3
+
+    def __init__(self, new):
+        self.new = new  # () -> _Spare
+        self._spare = new()
+        self._due = None  # when to make the next spare while there is none
+
+    def take(self):
+        """The spare for a run asked for now (made now when there is none)."""
+        spare, self._spare = self._spare or self.new(), None
+        self._due = time.monotonic() + self.REPLACE_AFTER_SECONDS
+        return spare
+
+    def timeout(self):
+        """How long the parent may wait for input before the next spare is due (None: not due)."""
+        return None if self._spare is not None else max(0.0, self._due - time.monotonic())
+
+    def make(self):
+        if self._spare is None:
+            self._spare = self.new()
+
+    def make_when_due(self):
+        if self._spare is None and time.monotonic() >= self._due:
+            self._spare = self.new()
+
+    def replace_dead(self, selector):
+        self._spare.reap(selector)
+        self._spare = self.new()
+
+    def pids(self):
+        return [] if self._spare is None else [self._spare.pid]
 
 
 class _Spare:
@@ -178,6 +218,9 @@ def _child(assign, runs_dir, tmp_bytes, control):
         os.close(null)
         isolation.unshare_mounts_and_pids()
         isolation.make_mounts_private()
+        # The run's own empty /tmp and /dev/shm, mounted now: they hold nothing of any run until it starts.
+        isolation.tmpfs("/tmp", tmp_bytes)
+        isolation.tmpfs("/dev/shm", tmp_bytes)
         handover, run_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         alive_read, alive_write = os.pipe()
         pid = os.fork()
@@ -196,8 +239,6 @@ def _child(assign, runs_dir, tmp_bytes, control):
         connection.connect(os.path.join(run_dir, SOCKET_NAME))
         isolation.bind(os.path.join(run_dir, ARTIFACTS_NAME), APP_ARTIFACTS)
         isolation.tmpfs(runs_dir, 0, read_only=True)  # hides the folders of all runs, this one's included
-        isolation.tmpfs("/tmp", tmp_bytes)
-        isolation.tmpfs("/dev/shm", tmp_bytes)
         socket.send_fds(handover, [b"r"], [connection.fileno()])  # the run goes on only now: its mounts are in place
         connection.close()
         handover.close()
@@ -213,6 +254,7 @@ def _child(assign, runs_dir, tmp_bytes, control):
 
 def _run(handover, alive):
     """The run itself, pid 1 of its namespace. Never returns."""
+    diagnostics = 2  # the parent's stderr, for the runtime's own last words (the crew's output becomes log events)
     try:
         isolation.die_with_parent(signal.SIGKILL)
         os.set_blocking(alive, False)
@@ -224,27 +266,36 @@ def _run(handover, alive):
         os.close(alive)
         isolation.mount_proc()
         isolation.drop_all_capabilities()
+        # What every run does first and that needs nothing of the run, done while the spare waits:
+        # its fresh /tmp and /dev/shm get the prebuilt crew's files, the channel its pipes and pump
+        # threads (writing to a stand-in that the run's connection replaces; nothing is written
+        # before), and CrewAI's event bus its threads.
+        diagnostics = os.dup(2)
+        restore_prebuilt_files()
+        os.chdir(os.environ.get("CREWSHIP_APP_DIR", "/app"))
+        protocol_fd = os.open(os.devnull, os.O_WRONLY)
+        channel = Channel.open(protocol_fd=protocol_fd)
+        crewai_preload.start_event_bus()
         # Waits for its run: the supervisor sends the run's connection once the run's mounts are made.
         _, fds, _, _ = socket.recv_fds(handover, 1, 1)
         handover.close()
         if not fds:
             os._exit(_EXIT_RUNTIME_BROKE)
         connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, fileno=fds[0])
-        restore_prebuilt_files()
-        os.chdir(os.environ.get("CREWSHIP_APP_DIR", "/app"))
         raw = _read_all(connection)
         environment = _environment(raw)
         os.environ.clear()
         os.environ.update(environment)
-        channel = Channel.open(protocol_fd=connection.detach())
+        os.dup2(connection.fileno(), protocol_fd, inheritable=False)
+        connection.close()
     except BaseException:
-        os.write(2, ("crewship_runtime.warm: a run could not be started: " + traceback.format_exc()).encode("utf-8", "replace"))
+        os.write(diagnostics, ("crewship_runtime.warm: a run could not be started: " + traceback.format_exc()).encode("utf-8", "replace"))
         os._exit(_EXIT_RUNTIME_BROKE)
     try:
         line, exit_code = runner.run(io.BytesIO(raw))
         channel.finish(line)
     except BaseException:
-        os.write(2, ("crewship_runtime failed: " + traceback.format_exc()).encode("utf-8", "replace"))
+        os.write(diagnostics, ("crewship_runtime failed: " + traceback.format_exc()).encode("utf-8", "replace"))
         exit_code = _EXIT_RUNTIME_BROKE
     os._exit(exit_code)
 

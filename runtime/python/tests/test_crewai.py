@@ -429,3 +429,94 @@ def test_a_warm_parents_preload_does_crewais_first_kickoff_work_and_keeps_nothin
     assert report["before"][2] is False and report["after"][2] is True
     assert report["done"] == "CrewAI preloaded: 3 modules, 6 model schemas, 2 flow definitions" and report["skills"]
     assert report["after"][:2] == report["before"][:2], "the preload left a file open or a thread running"
+
+
+PREBUILT_RUNS = """
+import json, os, sys
+
+from crewship_runtime import crewai_events, loader
+
+app, writable, topics = os.environ["CREWSHIP_APP_DIR"], sys.argv[1], sys.argv[2:]
+entrypoint = "research_crew.crew:ResearchCrew"
+loader.prepare_path(app)
+run = loader.load(entrypoint, app)
+prebuilt = loader.prebuild(entrypoint, app, writable=(writable,))
+crew = next(iter(loader._prebuilt.values()))
+executors = [agent.agent_executor for agent in crew.agents]
+runs = []
+for topic in topics:  # each as a warm parent's child: forked, with its own input
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        with crewai_events.bridge():
+            output = run({"topic": topic})
+        os.write(write, json.dumps({"raw": output.raw, "roles": [agent.role for agent in crew.agents],
+                                    "kept": [agent.agent_executor is made for agent, made in zip(crew.agents, executors)],
+                                    "prompt": crew.agents[0].agent_executor.prompt.get("system", "")}).encode())
+        os._exit(0)
+    os.close(write)
+    report = b""
+    while chunk := os.read(read, 65536):
+        report += chunk
+    os.waitpid(pid, 0)
+    runs.append(json.loads(report))
+print(json.dumps({"prebuilt": prebuilt, "set_up": [made is not None for made in executors],
+                  "templates": [agent.role for agent in crew.agents], "runs": runs}))
+"""
+
+
+def test_a_prebuilt_crews_agents_are_set_up_ahead_and_each_run_gets_its_own_inputs(tmp_path, crewai_python, llm_for):
+    llm = llm_for(RULES / "research-crew.json")
+    runtime = example("research-crew", tmp_path, crewai_python)
+    runtime.write("prebuilt_runs.py", PREBUILT_RUNS)
+    (tmp_path / "writable").mkdir()
+    topics = ["quantum sensors", "deep sea robots"]
+
+    process = subprocess.run([crewai_python, "prebuilt_runs.py", str(tmp_path / "writable"), *topics], capture_output=True,
+                             cwd=runtime.app, env=runtime.env(**llm.env()), timeout=RUN_TIMEOUT_SECONDS)
+
+    assert process.returncode == 0, process.stderr.decode()
+    report = json.loads(process.stdout.decode().splitlines()[-1])
+    assert report["prebuilt"].endswith(", agents set up"), report["prebuilt"]
+    # Set up before any input: the parent's crew keeps CrewAI's templates, and its agents have executors.
+    assert report["set_up"] == [True, True]
+    assert report["templates"] == ["{topic} Senior Data Researcher\n", "{topic} Reporting Analyst\n"]
+    for topic, run in zip(topics, report["runs"]):
+        # The kickoff updated the executors made ahead (not new ones) with the run's own input.
+        assert run["kept"] == [True, True]
+        assert run["roles"] == [f"{topic} Senior Data Researcher\n", f"{topic} Reporting Analyst\n"]
+        assert f"You are {topic} Senior Data Researcher" in run["prompt"] and "{topic}" not in run["prompt"]
+        assert run["raw"].startswith("# Report: ")
+    requests = [r["request"]["messages"] for r in llm.requests]
+    assert len(requests) == 6  # three calls per run, each run's after the other's
+    for topic, calls in zip(topics, (requests[:3], requests[3:])):
+        systems = [m["content"] for messages in calls for m in messages if m["role"] == "system"]
+        assert systems and all(topic in text and "{topic}" not in text for text in systems), systems
+
+
+EVENT_BUS = """
+import json, os, threading
+
+from crewship_runtime import crewai_preload, loader, runner
+
+runner.prepare_environment()  # as a warm parent does before its import: CrewAI's telemetry off
+loader.prepare_path(os.environ["CREWSHIP_APP_DIR"])
+loader.load("research_crew.crew:ResearchCrew", os.environ["CREWSHIP_APP_DIR"])
+before = sorted(thread.name for thread in threading.enumerate())
+started = crewai_preload.start_event_bus()
+print(json.dumps({"started": started, "before": before, "after": sorted(thread.name for thread in threading.enumerate())}))
+"""
+
+
+def test_a_spare_starts_crewais_event_bus_threads_before_its_run(tmp_path, crewai_python):
+    runtime = example("research-crew", tmp_path, crewai_python)
+    runtime.write("event_bus_check.py", EVENT_BUS)
+
+    process = subprocess.run([crewai_python, "event_bus_check.py"], capture_output=True, cwd=runtime.app,
+                             env=runtime.env(OPENAI_API_KEY="fake-key"), timeout=RUN_TIMEOUT_SECONDS)
+
+    assert process.returncode == 0, process.stderr.decode()
+    report = json.loads(process.stdout.decode().splitlines()[-1])
+    assert report["started"] is True
+    assert report["before"] == ["MainThread"]  # the import started none: a warm parent may fork
+    assert report["after"] == ["CrewAIEventsLoop", "CrewAISyncHandler_0", "MainThread"]

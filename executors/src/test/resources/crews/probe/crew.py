@@ -27,6 +27,12 @@ def kickoff(inputs: dict):
             return {"read": len(f.read())}
     if action == "list":
         return {"entries": sorted(os.listdir(inputs["path"]))}
+    if action == "scribble":
+        # Leaves a file in each of the run's writable folders for later runs to (not) find.
+        for folder in ("/tmp", "/dev/shm"):
+            with open(os.path.join(folder, "scribble-" + str(inputs.get("tag"))), "w") as f:
+                f.write("left by " + str(inputs.get("tag")))
+        return {"tmp": sorted(os.listdir("/tmp")), "shm": sorted(os.listdir("/dev/shm"))}
     if action == "connect":
         s = socket.create_connection(("127.0.0.1", int(inputs["port"])), timeout=3)
         s.close()

@@ -44,8 +44,9 @@ import org.slf4j.LoggerFactory;
  * <p>Executing: each claimed run gets a virtual thread that builds the {@link ExecutionRequest}
  * (deployment source, its Python environment, a fresh scratch folder with {@code artifacts/},
  * the project's decrypted environment variables), hands the crew's events through the project's
- * redactor into {@link RunStore#appendEvent} and then the {@link EventBus}, collects the
- * artifacts when the executor returns (whatever the outcome) and ends the run with exactly one
+ * redactor into {@link RunStore#appendEvents} (events that arrived together in one transaction)
+ * and then the {@link EventBus}, collects the artifacts when the executor returns (whatever the
+ * outcome) and ends the run with exactly one
  * {@link RunStore#finish}. The scratch folder is deleted just before that finish. A thread's run
  * receives the thread's values (read when it starts: the thread is held by this run, so they cannot
  * change meanwhile) and its finish saves the values the crew returned, when it succeeded and they fit
@@ -304,7 +305,17 @@ public final class RunDispatcher implements AutoCloseable {
                 artifactsDir, run.input(), threadValues(run), projectSecrets.env());
         ExecutionResult result;
         try {
-            result = executor.execute(request, event -> record(execution, projectSecrets, event));
+            result = executor.execute(request, new EventSink() {
+                @Override
+                public void emit(NewEvent event) {
+                    record(execution, projectSecrets, event);
+                }
+
+                @Override
+                public void emitAll(List<NewEvent> events) {
+                    recordAll(execution, projectSecrets, events);
+                }
+            });
         } catch (InterruptedException e) {
             // Nothing interrupts run threads on purpose; treat it like an executor failure. The thread ends right after.
             result = ExecutionResult.failed(RunError.of(INTERNAL_ERROR, "the run's execution was interrupted"));
@@ -365,25 +376,32 @@ public final class RunDispatcher implements AutoCloseable {
 
     /** Stores one of the crew's events (redacted) and publishes it; reserved types cannot be forged by a crew. */
     private void record(Execution execution, RunSecrets projectSecrets, NewEvent event) {
-        NewEvent clean = isReserved(event.type())
+        recordAll(execution, projectSecrets, List.of(event));
+    }
+
+    /** As {@link #record}, for events that arrived together: stored in one transaction, then published in order. */
+    private void recordAll(Execution execution, RunSecrets projectSecrets, List<NewEvent> events) {
+        List<NewEvent> clean = events.stream().map(event -> isReserved(event.type())
                 ? PlatformLog.event("an event of type " + event.type() + " from the crew was ignored: the type is reserved for Crewship")
-                : projectSecrets.redact(event);
+                : projectSecrets.redact(event)).toList();
         synchronized (execution.eventLock) {
-            Optional<Event> stored;
+            List<Event> stored;
             try {
-                stored = runs.appendEvent(execution.run.id(), clean, clock.instant());
+                stored = runs.appendEvents(execution.run.id(), clean, clock.instant());
             } catch (RuntimeException e) {
                 // The run is gone (its project was deleted) or the store failed: nobody can see what it does.
-                log.warn("run {}: an event could not be stored; the run is killed", execution.run.id(), e);
+                log.warn("run {}: events could not be stored; the run is killed", execution.run.id(), e);
                 executor.kill(execution.run.id());
                 return;
             }
-            if (stored.isPresent()) {
-                execution.lastSeq = stored.get().seq();
-                bus.publish(stored.get());
-            } else {
+            if (stored.isEmpty() && !clean.isEmpty()) {
                 // The run was ended elsewhere (another node, recovery); what it still does is not wanted.
                 executor.kill(execution.run.id());
+                return;
+            }
+            for (Event event : stored) {
+                execution.lastSeq = event.seq();
+                bus.publish(event);
             }
         }
     }

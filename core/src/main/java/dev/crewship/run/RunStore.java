@@ -41,6 +41,12 @@ public interface RunStore {
     Optional<Event> appendEvent(String runId, NewEvent event, Instant at);
 
     /**
+     * Appends events, in order and in one transaction, to a run that is not terminal; returns them with
+     * their sequence numbers, or an empty list (storing none) when the run is already terminal.
+     */
+    List<Event> appendEvents(String runId, List<NewEvent> events, Instant at);
+
+    /**
      * Ends a pending or running run as described (status, output/error, artifacts, events), in one
      * transaction. Returns the finished run, or empty (changing nothing) when it was already terminal.
      * For the active run of a thread the same transaction updates the thread (see {@link RunCompletion}).

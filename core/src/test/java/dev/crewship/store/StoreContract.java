@@ -550,6 +550,40 @@ public abstract class StoreContract {
     }
 
     @Test
+    void eventsAppendedTogetherAreStoredInOrderWithConsecutiveNumbers() {
+        Run run = runningRun(readyDeployment(project("crew"), T0));
+        store.runs().appendEvent(run.id(), log("before"), T0.plusSeconds(1));
+        ObjectNode agent = JSON.createObjectNode().put("agent", "Researcher").put("task", "Research topic");
+
+        List<Event> stored = store.runs().appendEvents(run.id(),
+                List.of(log("line 1"), log("line 2"), new NewEvent(EventTypes.AGENT_STARTED, agent)), T0.plusNanos(3_500_000_000L));
+
+        assertThat(stored).extracting(Event::seq, Event::type)
+                .containsExactly(tuple(3L, EventTypes.LOG), tuple(4L, EventTypes.LOG), tuple(5L, EventTypes.AGENT_STARTED));
+        assertThat(stored).extracting(Event::createdAt).containsOnly(T0.plusMillis(3500));
+        assertThat(stored.getLast().data()).isEqualTo(agent);
+        assertThat(store.runs().events(run.id(), 2, 10)).isEqualTo(stored);
+        assertThat(store.runs().appendEvent(run.id(), log("after"), T0.plusSeconds(4)).orElseThrow().seq()).isEqualTo(6);
+        assertThat(store.runs().appendEvents(run.id(), List.of(), T0.plusSeconds(5))).isEmpty();
+    }
+
+    @Test
+    void eventsAppendedTogetherIncludeNoTerminalOneAndNoneReachAFinishedRun() {
+        Run run = runningRun(readyDeployment(project("crew"), T0));
+
+        assertThatThrownBy(() -> store.runs().appendEvents(run.id(),
+                List.of(log("line"), new NewEvent(EventTypes.RUN_COMPLETED, JSON.createObjectNode())), T0))
+                .isInstanceOf(IllegalArgumentException.class);
+        store.runs().finish(run.id(), succeeded(T0.plusSeconds(5)));
+
+        assertThat(store.runs().appendEvents(run.id(), List.of(log("too"), log("late")), T0.plusSeconds(6))).isEmpty();
+        assertThat(store.runs().events(run.id(), 0, 100)).extracting(Event::type)
+                .containsExactly(EventTypes.RUN_STARTED, EventTypes.RUN_COMPLETED);
+        assertThatThrownBy(() -> store.runs().appendEvents("run_missing", List.of(log("x")), T0))
+                .isInstanceOfSatisfying(CrewshipException.class, e -> assertThat(e.type()).isEqualTo(ProblemType.NOT_FOUND));
+    }
+
+    @Test
     void terminalEventsAreWrittenOnlyByFinish() {
         Run run = runningRun(readyDeployment(project("crew"), T0));
 

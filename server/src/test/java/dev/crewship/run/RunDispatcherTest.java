@@ -2,6 +2,7 @@ package dev.crewship.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.crewship.error.CrewshipException;
@@ -288,6 +289,33 @@ class RunDispatcherTest {
                 .containsExactly(EventTypes.RUN_STARTED, EventTypes.LOG, EventTypes.LOG, EventTypes.RUN_COMPLETED);
         assertThat(events.get(1).data().get("stream").asText()).isEqualTo(PlatformLog.STREAM);
         assertThat(events.get(1).data().get("message").asText()).contains("reserved");
+    }
+
+    @Test
+    void eventsEmittedTogetherAreStoredInOrderRedactedAndWithoutForgedOnes() {
+        String secret = "sk-very-secret-123";
+        RunSecrets secrets = new RunSecrets(Map.of("OPENAI_API_KEY", secret),
+                text -> text.replace(secret, "[REDACTED:OPENAI_API_KEY]"));
+        ScriptedExecutor executor = new ScriptedExecutor((request, sink, killed) -> {
+            sink.emitAll(List.of(
+                    new NewEvent(EventTypes.LOG, JsonNodeFactory.instance.objectNode().put("message", "key " + secret)),
+                    new NewEvent(EventTypes.RUN_COMPLETED, JsonNodeFactory.instance.objectNode().put("duration_ms", 1)),
+                    new NewEvent(EventTypes.AGENT_STARTED, JsonNodeFactory.instance.objectNode().put("agent", "Researcher").put("task", "t"))));
+            sink.emit(new NewEvent(EventTypes.LOG, JsonNodeFactory.instance.objectNode().put("message", "after")));
+            return succeedWithInput(request);
+        });
+        started(fixture.dispatcher(executor, 1, projectId -> secrets));
+        Run run = fixture.pendingRun(Map.of());
+
+        fixture.awaitTerminal(run.id());
+
+        List<Event> events = fixture.events(run.id());
+        assertThat(events).extracting(Event::seq, Event::type).containsExactly(
+                tuple(1L, EventTypes.RUN_STARTED), tuple(2L, EventTypes.LOG), tuple(3L, EventTypes.LOG),
+                tuple(4L, EventTypes.AGENT_STARTED), tuple(5L, EventTypes.LOG), tuple(6L, EventTypes.RUN_COMPLETED));
+        assertThat(events.get(1).data().get("message").asText()).isEqualTo("key [REDACTED:OPENAI_API_KEY]");
+        assertThat(events.get(2).data().get("message").asText()).contains("reserved");
+        assertThat(events.get(4).data().get("message").asText()).isEqualTo("after");
     }
 
     @Test

@@ -55,6 +55,16 @@ final class BoundedLineReader {
         }
     }
 
+    /** Whether {@link #next} can return a whole line without reading from the stream. */
+    boolean hasBufferedLine() {
+        for (int i = chunkPos; i < chunkEnd; i++) {
+            if (chunk[i] == '\n') {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private Line toLine(int kept, long length) {
         int end = kept;
         if (end > 0 && line[end - 1] == '\r' && length == kept) {

@@ -8,6 +8,8 @@ import dev.crewship.run.EventSink;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -23,6 +25,8 @@ final class ProtocolStream {
     static final int MAX_LINE_BYTES = 16 * 1024 * 1024;
     /** Longest message of a {@code log} event made from a line that breaks the protocol (as the runtime cuts crew output). */
     static final int MAX_LOG_MESSAGE_CHARS = 16 * 1024;
+    /** Most events handed to the sink at once (see {@link #read}). */
+    static final int MAX_EVENTS_AT_ONCE = 256;
 
     private static final Logger log = LoggerFactory.getLogger(ProtocolStream.class);
 
@@ -80,29 +84,55 @@ final class ProtocolStream {
         }
     }
 
+    /**
+     * Events whose lines arrived together (a crew's output is written many lines at a time) go to
+     * the sink together, which stores them in one transaction instead of one each: an event is
+     * held only while the next line is already read, never waiting for more input.
+     */
     private void read(InputStream channel) {
+        List<NewEvent> pending = new ArrayList<>();
         try (InputStream in = channel) {
             BoundedLineReader reader = new BoundedLineReader(in, MAX_LINE_BYTES);
             BoundedLineReader.Line line;
             while ((line = reader.next()) != null) {
                 if (line.truncated()) {
+                    emitAll(pending);
                     droppedOversizedLine = true;
                     unreadable(line.text(), "protocol line of " + line.length() + " bytes exceeds the limit");
                 } else if (!line.text().isBlank()) {
-                    handle(parser.parse(line.text()));
+                    switch (parser.parse(line.text())) {
+                        case ProtocolMessage.Event event -> pending.add(new NewEvent(event.type(), event.data()));
+                        case ProtocolMessage.Result result -> {
+                            emitAll(pending);
+                            terminal(result);
+                        }
+                        case ProtocolMessage.Failure failure -> {
+                            emitAll(pending);
+                            terminal(failure);
+                        }
+                        case ProtocolMessage.Unreadable bad -> {
+                            emitAll(pending);
+                            unreadable(bad.line(), bad.reason());
+                        }
+                    }
+                }
+                if (pending.size() >= MAX_EVENTS_AT_ONCE || !reader.hasBufferedLine()) {
+                    emitAll(pending);
                 }
             }
         } catch (IOException e) {
             log.debug("run {}: protocol channel closed: {}", runId, e.toString());
+        } finally {
+            emitAll(pending);
         }
     }
 
-    private void handle(ProtocolMessage message) {
-        switch (message) {
-            case ProtocolMessage.Event event -> emit(new NewEvent(event.type(), event.data()));
-            case ProtocolMessage.Result result -> terminal(result);
-            case ProtocolMessage.Failure failure -> terminal(failure);
-            case ProtocolMessage.Unreadable bad -> unreadable(bad.line(), bad.reason());
+    /** Hands the pending events to the sink and empties the list. */
+    private void emitAll(List<NewEvent> pending) {
+        if (!pending.isEmpty()) {
+            List<NewEvent> events = List.copyOf(pending);
+            pending.clear();
+            deliver(events);
         }
     }
 
@@ -121,14 +151,22 @@ final class ProtocolStream {
     }
 
     private void emit(NewEvent event) {
+        deliver(List.of(event));
+    }
+
+    private void deliver(List<NewEvent> events) {
         emitting.lock();
         try {
             if (!closed) {
-                sink.emit(event);
+                if (events.size() == 1) {
+                    sink.emit(events.getFirst());
+                } else {
+                    sink.emitAll(events);
+                }
             }
         } catch (RuntimeException e) {
             // A failing sink must not stop the crew or lose its result; the run still ends normally.
-            log.error("run {}: the event sink failed on a {} event", runId, event.type(), e);
+            log.error("run {}: the event sink failed on {} event(s) starting with {}", runId, events.size(), events.getFirst().type(), e);
         } finally {
             emitting.unlock();
         }

@@ -122,6 +122,32 @@ class WarmStartTest {
     }
 
     @Test
+    void eachWarmRunGetsFreshTmpAndShmThatNoEarlierOrConcurrentRunWroteIn() throws Exception {
+        // Each spare mounts its run's /tmp and /dev/shm before its run is known: none may be one another run used.
+        JsonNode first = warm(request("{\"action\":\"scribble\",\"tag\":\"first\"}"), new RecordingSink()).output();
+        assertThat(first.get("tmp")).extracting(JsonNode::asText).containsExactly("scribble-first");
+        assertThat(first.get("shm")).extracting(JsonNode::asText).containsExactly("scribble-first");
+        try (ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<ExecutionResult>> results = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                ExecutionRequest request = request("{\"action\":\"scribble\",\"tag\":\"c" + i + "\"}");
+                results.add(callers.submit(() -> executor.execute(request, new RecordingSink())));
+            }
+            for (int i = 0; i < results.size(); i++) {
+                ExecutionResult result = results.get(i).get();
+                assertThat(result.outcome()).as(String.valueOf(result.error())).isEqualTo(Outcome.SUCCEEDED);
+                assertThat(result.output().get("tmp")).extracting(JsonNode::asText).containsExactly("scribble-c" + i);
+                assertThat(result.output().get("shm")).extracting(JsonNode::asText).containsExactly("scribble-c" + i);
+            }
+        }
+        for (String folder : List.of("/tmp", "/dev/shm")) {
+            JsonNode entries = warm(request("{\"action\":\"list\",\"path\":\"" + folder + "\"}"), new RecordingSink())
+                    .output().get("entries");
+            assertThat(entries).as(folder + " of a later run").isEmpty();
+        }
+    }
+
+    @Test
     void concurrentWarmRunsEachSeeOnlyTheirOwnInputAndArtifacts() throws Exception {
         try (ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<ExecutionResult>> results = new ArrayList<>();

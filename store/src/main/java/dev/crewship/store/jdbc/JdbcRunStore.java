@@ -211,6 +211,42 @@ final class JdbcRunStore implements RunStore {
     }
 
     @Override
+    public List<Event> appendEvents(String runId, List<NewEvent> events, Instant at) {
+        for (NewEvent event : events) {
+            if (EventTypes.isTerminal(event.type())) {
+                throw new IllegalArgumentException("terminal event " + event.type() + " is written only by finish");
+            }
+        }
+        if (events.isEmpty()) {
+            return List.of();
+        }
+        return db.write(h -> {
+            Optional<Long> last = h.createQuery("UPDATE runs SET last_event_seq = last_event_seq + :events"
+                            + " WHERE id = :id AND " + UNFINISHED + " RETURNING last_event_seq")
+                    .bind("id", runId)
+                    .bind("events", (long) events.size())
+                    .mapTo(Long.class)
+                    .findOne();
+            if (last.isEmpty()) {
+                requireExists(h, runId);
+                return List.of();
+            }
+            long firstSeq = last.get() - events.size() + 1;
+            Instant stamp = EpochMillis.truncate(at);
+            List<Event> stored = new ArrayList<>(events.size());
+            PreparedBatch batch = h.prepareBatch(INSERT_EVENT);
+            for (int i = 0; i < events.size(); i++) {
+                NewEvent e = events.get(i);
+                Event event = new Event(runId, firstSeq + i, e.type(), dataOrEmpty(e.data()), stamp);
+                bindEvent(batch, event).add();
+                stored.add(event);
+            }
+            batch.execute();
+            return stored;
+        });
+    }
+
+    @Override
     public Optional<Run> finish(String runId, RunCompletion completion) {
         requireWellFormed(runId, completion);
         List<NewEvent> events = completion.events();
