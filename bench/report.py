@@ -63,7 +63,7 @@ def load_module(path):
 
 def machine_line(result):
     m = result["machine"]
-    load = "not recorded" if m.get("load_avg_1m") is None else f"{m['load_avg_1m']} at start"
+    load = "not recorded" if m.get("load_avg_1m") is None else f"{m['load_avg_1m']} when the result was written"
     quick = " — **quick mode: small counts, not representative**" if result.get("quick") else ""
     return (f"*Measured {result['when']} at `{m['commit']}` on {m['cores']} cores / {m['memory_gib']} GiB, "
             f"{m['jdk']}, Python {m['python']}, load average {load}{quick}. "
