@@ -38,7 +38,9 @@ public interface RunStore {
     List<Run> claimPending(String owner, int limit, Instant at);
 
     /** Appends an event to a run that is not terminal; returns it with its sequence number, or empty when the run is already terminal. */
-    Optional<Event> appendEvent(String runId, NewEvent event, Instant at);
+    default Optional<Event> appendEvent(String runId, NewEvent event, Instant at) {
+        return appendEvents(runId, List.of(event), at).stream().findFirst();
+    }
 
     /**
      * Appends events, in order and in one transaction, to a run that is not terminal; returns them with

@@ -190,27 +190,6 @@ final class JdbcRunStore implements RunStore {
     }
 
     @Override
-    public Optional<Event> appendEvent(String runId, NewEvent event, Instant at) {
-        if (EventTypes.isTerminal(event.type())) {
-            throw new IllegalArgumentException("terminal event " + event.type() + " is written only by finish");
-        }
-        return db.write(h -> {
-            Optional<Long> seq = h.createQuery("UPDATE runs SET last_event_seq = last_event_seq + 1"
-                            + " WHERE id = :id AND " + UNFINISHED + " RETURNING last_event_seq")
-                    .bind("id", runId)
-                    .mapTo(Long.class)
-                    .findOne();
-            if (seq.isEmpty()) {
-                requireExists(h, runId);
-                return Optional.empty();
-            }
-            Event stored = new Event(runId, seq.get(), event.type(), dataOrEmpty(event.data()), EpochMillis.truncate(at));
-            bindEvent(h.createUpdate(INSERT_EVENT), stored).execute();
-            return Optional.of(stored);
-        });
-    }
-
-    @Override
     public List<Event> appendEvents(String runId, List<NewEvent> events, Instant at) {
         for (NewEvent event : events) {
             if (EventTypes.isTerminal(event.type())) {
