@@ -28,7 +28,7 @@ QUICK_RESULTS = os.path.join(BENCH, "results-quick")
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 sys.path.insert(0, os.path.join(ROOT, "tools", "fake-llm"))
 
-from crewship_e2e import Server, crew_copy, free_port  # noqa: E402,F401  (re-exported for the suites)
+from crewship_e2e import EventFollower, Server, crew_copy, free_port  # noqa: E402,F401  (re-exported for the suites)
 
 
 class Target(NamedTuple):
@@ -172,25 +172,6 @@ class Client:
         if code != 202:
             raise AssertionError(f"POST /v1/runs → {code}: {body}")
         return body
-
-    def follow_to_end(self, run_id):
-        """Reads the run's SSE stream until the server ends it after the terminal event; returns that event's type."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.srv.port, timeout=120)
-        try:
-            conn.request("GET", f"/v1/runs/{run_id}/events",
-                         headers={"Authorization": f"Bearer {self.srv.key}", "Accept": "text/event-stream"})
-            resp = conn.getresponse()
-            if resp.status != 200:
-                raise AssertionError(f"GET /v1/runs/{run_id}/events → {resp.status}")
-            last = None
-            for line in resp:
-                if line.startswith(b"event:"):
-                    last = line[6:].strip().decode()
-                    if last in ("run.completed", "run.failed", "run.canceled"):
-                        return last
-            return last
-        finally:
-            conn.close()
 
     def close(self):
         self.conn.close()

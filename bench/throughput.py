@@ -25,7 +25,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import Client, Server, Target, crew_copy, parse_ts, peer_figures, submit_burst, summary, write_result  # noqa: E402
+from common import Client, EventFollower, Server, Target, crew_copy, parse_ts, peer_figures, submit_burst, summary, write_result  # noqa: E402
 
 TITLE = "2. Throughput"
 RUNS, QUICK_RUNS = 1000, 100
@@ -71,8 +71,10 @@ def measure_sequential(srv, dep, n):
         for i in range(n):
             started = time.perf_counter()
             run_id = client.create_run(dep, i)["id"]
-            terminal = client.follow_to_end(run_id)
-            if terminal != "run.completed":
+            follower = EventFollower(srv, run_id)
+            follower.run()  # on this thread: the run is followed to the end of its stream before the next starts
+            terminal = follower.received[-1][1] if follower.received else follower.error
+            if not follower.complete or terminal != "run.completed":
                 raise AssertionError(f"sequential run {run_id} ended with {terminal}")
             per_run.append((time.perf_counter() - started) * 1000)
             ids.append(run_id)
