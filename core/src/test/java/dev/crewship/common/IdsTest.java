@@ -2,6 +2,7 @@ package dev.crewship.common;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.math.BigInteger;
 import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -53,5 +54,42 @@ class IdsTest {
             ids.add(Ids.next(Ids.RUN));
         }
         assertThat(ids).hasSize(100_000);
+    }
+
+    @Test
+    void idsMadeInTheSameMillisecondSortInTheOrderTheyWereMade() {
+        // 100,000 ids take a few milliseconds: most share their millisecond with the one before.
+        String previous = Ids.next(Ids.DEPLOYMENT);
+        for (int i = 0; i < 100_000; i++) {
+            String id = Ids.next(Ids.DEPLOYMENT);
+            assertThat(id).isGreaterThan(previous);
+            previous = id;
+        }
+    }
+
+    @Test
+    void aClockThatStepsBackDoesNotReorderIds() {
+        Ids.Order order = new Ids.Order();
+        order.advance(1_000);
+        BigInteger tail = tail(order);
+        order.advance(990);
+        assertThat(order.millis).isEqualTo(1_000);
+        assertThat(tail(order)).isGreaterThan(tail);
+    }
+
+    @Test
+    void aSpentTailBorrowsTheNextMillisecond() {
+        Ids.Order order = new Ids.Order();
+        order.advance(1_000);
+        order.tailHigh = Ids.Order.HIGH_BOUND - 1;
+        order.tailLow = Ids.Order.LOW_BOUND - 1;
+        order.advance(1_000);
+        assertThat(order.millis).isEqualTo(1_001);
+        order.advance(1_001);
+        assertThat(order.millis).isEqualTo(1_001);
+    }
+
+    private static BigInteger tail(Ids.Order order) {
+        return BigInteger.valueOf(order.tailHigh).multiply(BigInteger.valueOf(Ids.Order.LOW_BOUND)).add(BigInteger.valueOf(order.tailLow));
     }
 }
