@@ -14,6 +14,9 @@ run's kickoff sets the agents up again with its inputs and updates the executors
 setting up reads nothing a run could change: no knowledge sources (their embeddings are made at
 set-up) or skills (loaded from files at set-up), no per-crew tracing switch (an executor made
 inside a kickoff takes the kickoff's), and no agent that has an executor already.
+
+A crew the parent does not keep has its @CrewBase instance's global hooks unregistered
+(:func:`forget_hooks`), so that each run's own crew is the only one whose hooks run.
 """
 
 SET_UP = "agents set up"
@@ -58,3 +61,20 @@ def _reason_not_to(crew, agents):
     if any(getattr(agent, "agent_executor", None) is not None for agent in agents):
         return "an agent has an executor already"
     return None
+
+
+def forget_hooks(instance):
+    """Unregisters the hooks CrewAI registered globally for a @CrewBase ``instance`` when it was made
+    (it lists them in ``_registered_hook_functions`` as (kind, function) pairs: the four legacy kinds
+    by name, the others by their interception point)."""
+    registered = getattr(instance, "_registered_hook_functions", None)
+    if not registered:
+        return
+    from crewai import hooks
+
+    for kind, function in registered:
+        unregister = getattr(hooks, f"unregister_{kind}_hook", None)
+        if unregister is not None:
+            unregister(function)
+        else:
+            hooks.unregister_hook(hooks.InterceptionPoint(kind), function)

@@ -147,21 +147,33 @@ def prebuild(entrypoint, app_dir, writable=WRITABLE_FOLDERS):
     import threading
 
     fds, threads, files = _open_fds(), threading.active_count(), _tree(writable)
-    crew = target().crew()
+    instance = target()
+    crew = instance.crew()
     try:
         agents = _set_up_agents(crew)
     except Exception as exc:  # noqa: BLE001 - the crew is half set up: each run builds and sets up its own
-        return f"crew not prebuilt: setting up its agents failed ({type_name(type(exc))}: {exc}); each run builds its own"
+        return _discard(instance, f"setting up its agents failed ({type_name(type(exc))}: {exc})")
     if _open_fds() != fds or threading.active_count() != threads:
-        return "crew not prebuilt: building or setting it up opened files or started threads; each run builds its own"
+        return _discard(instance, "building or setting it up opened files or started threads")
     archive = None
     if _tree(writable) != files:
         archive = _archive(writable)
         if archive is None:
-            return "crew not prebuilt: building it wrote more than 16 MiB; each run builds its own"
+            return _discard(instance, "building it wrote more than 16 MiB")
     _prebuilt[target] = crew
     _prebuilt_files = archive
     return "crew prebuilt" + (f" (with {len(archive)} bytes of files it wrote)" if archive else "") + (f", {agents}" if agents else "")
+
+
+def _discard(instance, reason):
+    """Drops a crew the parent built but will not hand to its runs. CrewAI registers the hook methods
+    of a @CrewBase instance (``@before_llm_call`` and the like) globally when the instance is made; left
+    registered, they would run a second time, on this instance, beside those of each run's own crew."""
+    if "crewai" in sys.modules:
+        from crewship_runtime import crewai_prebuild
+
+        crewai_prebuild.forget_hooks(instance)
+    return f"crew not prebuilt: {reason}; each run builds its own"
 
 
 def _set_up_agents(crew):

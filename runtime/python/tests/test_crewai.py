@@ -494,6 +494,81 @@ def test_a_prebuilt_crews_agents_are_set_up_ahead_and_each_run_gets_its_own_inpu
         assert systems and all(topic in text and "{topic}" not in text for text in systems), systems
 
 
+HOOKED_CREW = """
+from crewai import Agent, Crew, Task
+from crewai.hooks import InterceptionPoint, after_tool_call, before_llm_call, on
+from crewai.project import CrewBase, crew
+
+CALLS = []
+HELD = []
+
+
+@CrewBase
+class HookedCrew:
+    agents_config = {}
+    tasks_config = {}
+
+    @before_llm_call
+    def count_llm_calls(self, context):
+        CALLS.append(["llm", id(self)])
+
+    @after_tool_call
+    def count_tool_calls(self, context):
+        CALLS.append(["tool", id(self)])
+
+    @on(InterceptionPoint.PRE_STEP)
+    def count_steps(self, context):
+        CALLS.append(["step", id(self)])
+
+    @crew
+    def crew(self):
+        HELD.append(open(__file__))  # building it keeps a file open: a warm parent cannot hand it to runs
+        agent = Agent(role="Clerk", goal="Answer", backstory="Careful.")
+        return Crew(agents=[agent], tasks=[Task(description="Say hello", expected_output="A word", agent=agent)])
+"""
+
+DISCARDED_PREBUILD = """
+import json, os, sys
+
+from crewai import hooks
+from crewship_runtime import loader
+
+app, writable = os.environ["CREWSHIP_APP_DIR"], sys.argv[1]
+loader.prepare_path(app)
+run = loader.load("hooked:HookedCrew", app)
+prebuilt = loader.prebuild("hooked:HookedCrew", app, writable=(writable,))
+import hooked
+
+output = run({})  # as the warm parent's child runs it: with a crew of its own
+registered = [len(hooks.get_before_llm_call_hooks()), len(hooks.get_after_tool_call_hooks()),
+              len(hooks.get_hooks(hooks.InterceptionPoint.PRE_STEP))]
+print(json.dumps({"prebuilt": prebuilt, "calls": hooked.CALLS, "registered": registered, "raw": output.raw}))
+"""
+
+
+def test_the_hooks_of_a_crew_the_warm_parent_does_not_keep_do_not_run_beside_the_runs_own(tmp_path, crewai_python,
+                                                                                         llm_for):
+    llm = llm_for({"rules": [{"name": "hello", "when": {}, "reply": "Hello."}]})
+    runtime = Runtime(tmp_path, python=crewai_python)
+    runtime.write("hooked.py", HOOKED_CREW)
+    runtime.write("discarded_prebuild.py", DISCARDED_PREBUILD)
+    (tmp_path / "writable").mkdir()
+
+    process = subprocess.run([crewai_python, "discarded_prebuild.py", str(tmp_path / "writable")], capture_output=True,
+                             cwd=runtime.app, env=runtime.env(**llm.env()), timeout=RUN_TIMEOUT_SECONDS)
+
+    assert process.returncode == 0, process.stderr.decode()
+    report = json.loads(process.stdout.decode().splitlines()[-1])
+    assert report["prebuilt"].startswith("crew not prebuilt: building or setting it up opened files"), report["prebuilt"]
+    assert report["raw"] == "Hello."
+    # Each hook method registered once, by the run's own crew (not also by the one the parent dropped) ...
+    assert report["registered"] == [1, 1, 1]
+    # ... so the one LLM call ran its hook once.
+    assert len(llm.requests) == 1
+    assert [kind for kind, _ in report["calls"]].count("llm") == 1, report["calls"]
+    assert len({instance for _, instance in report["calls"]}) == 1, report["calls"]
+
+
 EVENT_BUS = """
 import json, os, threading
 
