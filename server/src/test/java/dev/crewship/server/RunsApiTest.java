@@ -153,6 +153,13 @@ class RunsApiTest {
         // The header wins over ?after=, but an invalid ?after= is still refused (found by the API fuzzer).
         Problems.assertProblem(server.get("/v1/runs/" + runId + "/events?after=9223372036854775808", server.adminKey,
                 Map.of("Last-Event-ID", "0")), 400, "invalid-request");
+        // Only the ASCII digits the server's own ids are made of ("+4", "-0", an Arabic-Indic 4, ...).
+        for (String notASequenceNumber : new String[] {"%2B4", "-0", "%D9%A4", "4.0", "0x4"}) {
+            Problems.assertProblem(server.get("/v1/runs/" + runId + "/events?after=" + notASequenceNumber, server.adminKey),
+                    400, "invalid-request");
+        }
+        Problems.assertProblem(server.get("/v1/runs/" + runId + "/events", server.adminKey, Map.of("Last-Event-ID", "+4")),
+                400, "invalid-request");
     }
 
     @Test

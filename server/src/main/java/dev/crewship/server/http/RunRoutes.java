@@ -163,13 +163,14 @@ public final class RunRoutes implements Routes {
         if (value == null || value.isBlank()) {
             return 0;
         }
-        try {
-            long seq = Long.parseLong(value.strip());
-            if (seq >= 0) {
-                return seq;
+        String digits = value.strip();
+        // Only the ASCII digits of the ids the server sends: Long.parseLong would also take "+5" or other scripts' digits.
+        if (digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            try {
+                return Long.parseLong(digits);
+            } catch (NumberFormatException e) {
+                // more than a long holds: answered below
             }
-        } catch (NumberFormatException e) {
-            // answered below
         }
         throw CrewshipException.invalid("the event to resume after (Last-Event-ID or ?after=) must be a sequence number (0 or more), not \"" + value + "\"");
     }
