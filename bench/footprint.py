@@ -33,6 +33,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import ROOT, Server, Target, crew_copy, ms, summary, write_result  # noqa: E402
+from crewship_e2e import listening_port  # noqa: E402
 
 TITLE = "6. Footprint"
 STARTS, QUICK_STARTS = 10, 3
@@ -93,18 +94,29 @@ def run(quick, starts=None):
 
 
 def start_once(data):
-    """Spawns the server on the data dir and times it to the first `/health` 200 (polled every 5 ms)."""
+    """Spawns the server on the data dir and times it to the first `/health` 200 (polled every 5 ms, once
+    the server has said which port it bound)."""
     srv = Server(data_dir=data)
-    log_size = os.path.getsize(os.path.join(data, "server.log")) if os.path.exists(os.path.join(data, "server.log")) else 0
-    log = open(os.path.join(data, "server.log"), "ab")
+    log_path = os.path.join(data, "server.log")
+    log_size = os.path.getsize(log_path) if os.path.exists(log_path) else 0
+    log = open(log_path, "ab")
     t0 = time.perf_counter()
-    srv.proc = subprocess.Popen([os.path.join(ROOT, "bin", "crewship"), "server", "--port", str(srv.port), "--data-dir", data],
+    # --port 0: the server binds a free port itself and prints it (a port chosen here could be taken first).
+    srv.proc = subprocess.Popen([os.path.join(ROOT, "bin", "crewship"), "server", "--port", "0", "--data-dir", data],
                                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.time() + 120
         while True:
             if srv.proc.poll() is not None:
                 raise RuntimeError(f"server exited {srv.proc.returncode}: {srv.log_tail()}")
+            if srv.port is None:
+                srv.port = listening_port(log_path, log_size)
+                if srv.port is None:
+                    if time.time() > deadline:
+                        raise RuntimeError("server not ready in time: " + srv.log_tail())
+                    time.sleep(0.005)
+                    continue
+                srv.url = f"http://127.0.0.1:{srv.port}"
             try:
                 with urllib.request.urlopen(srv.url + "/health", timeout=1) as r:
                     if r.status == 200:

@@ -4,6 +4,7 @@ import http.client
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -23,30 +24,59 @@ TERMINAL_EVENTS = ("run.completed", "run.failed", "run.canceled")
 
 
 def free_port():
+    """A loopback port nothing listens on right now: for a URL that must be refused (nothing may take it
+    meanwhile, it is never listened on). A server is not started on one: another process can take the
+    port between this choice and the server's bind (Server lets the server choose its own)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+# What `crewship server` prints once it listens, with the port it bound (the chosen one for --port 0).
+LISTENING = re.compile(rb"^Crewship listening on http://127\.0\.0\.1:(\d+)\n", re.MULTILINE)
+
+
+def listening_port(log_path, offset=0):
+    """The port a server started with --port 0 bound, from its log after offset; None until it says."""
+    try:
+        with open(log_path, "rb") as f:
+            f.seek(offset)
+            found = LISTENING.search(f.read())
+    except FileNotFoundError:
+        return None
+    return int(found.group(1)) if found else None
 
 
 class Server:
     def __init__(self, data_dir=None, port=None, extra=(), env=None):
         self.data = data_dir or tempfile.mkdtemp(prefix="cs-e2e-")
         self.env = dict(env or {})  # added to this process's environment for the server
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        # Without a port, the first start lets the server bind a free one itself (--port 0) and reads which
+        # from its log: a port chosen here first could be taken by another process before the server binds
+        # it. Later starts (a restart after kill -9) use the same port again, as clients expect.
+        self.port = port
+        self.url = None if port is None else f"http://127.0.0.1:{port}"
         self.extra = list(extra)
         self.proc = None
         self.key = None
 
     def start(self, timeout=180):
-        log = open(os.path.join(self.data, "server.log"), "ab")
-        self.proc = subprocess.Popen([CLI, "server", "--port", str(self.port), "--data-dir", self.data, *self.extra],
-                                     stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                                     env={**os.environ, **self.env})
+        log_path = os.path.join(self.data, "server.log")
+        offset = os.path.getsize(log_path) if os.path.exists(log_path) else 0
+        with open(log_path, "ab") as log:
+            self.proc = subprocess.Popen([CLI, "server", "--port", str(self.port or 0), "--data-dir", self.data, *self.extra],
+                                         stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                         env={**os.environ, **self.env})
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited {self.proc.returncode}: {self.log_tail()}")
+            if self.port is None:
+                port = listening_port(log_path, offset)
+                if port is None:
+                    time.sleep(0.05)
+                    continue
+                self.port, self.url = port, f"http://127.0.0.1:{port}"
             try:
                 with urllib.request.urlopen(self.url + "/health", timeout=1) as r:
                     if r.status == 200:
