@@ -28,6 +28,8 @@ import java.util.stream.Stream;
 final class PostgresServer implements AutoCloseable {
     private static final String SUPERUSER = "crewship";
     private static final String SYSTEM_USER = "postgres";
+    /** Starts tried on a newly chosen port when the previous one was taken meanwhile. */
+    private static final int MAX_START_ATTEMPTS = 3;
 
     private final Path binaries;
     private final Path data;
@@ -50,14 +52,38 @@ final class PostgresServer implements AutoCloseable {
         if (isRoot()) {
             giveTo(SYSTEM_USER, folder);
         }
-        PostgresServer server = new PostgresServer(binaries, data, freePort());
-        server.run(List.of(binaries.resolve("initdb").toString(), "-D", data.toString(), "-U", SUPERUSER, "-A", "trust",
+        run(List.of(binaries.resolve("initdb").toString(), "-D", data.toString(), "-U", SUPERUSER, "-A", "trust",
                 "-E", "UTF8", "--locale-provider=icu", "--icu-locale=en-US", "--locale=C.UTF-8", "--no-sync"));
-        server.run(List.of(binaries.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", cluster.resolve("server.log").toString(),
-                "-w", "-t", "60", "-o", "-p " + server.port + " -h 127.0.0.1 -k " + sockets
-                        + " -F -c synchronous_commit=off -c full_page_writes=off -c max_connections=200", "start"));
-        Runtime.getRuntime().addShutdownHook(server.stopOnExit);
-        return server;
+        Path log = cluster.resolve("server.log");
+        for (int attempt = 1; ; attempt++) {
+            // PostgreSQL cannot pick a free port itself: the port is chosen here, just before the start, and
+            // another process may still take it first. Then the start fails on the bind, and a new port is tried.
+            PostgresServer server = new PostgresServer(binaries, data, freePort());
+            long logged = Files.exists(log) ? Files.size(log) : 0;
+            try {
+                run(List.of(binaries.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", log.toString(),
+                        "-w", "-t", "60", "-o", "-p " + server.port + " -h 127.0.0.1 -k " + sockets
+                                + " -F -c synchronous_commit=off -c full_page_writes=off -c max_connections=200", "start"));
+            } catch (IOException e) {
+                if (attempt == MAX_START_ATTEMPTS || !portWasTaken(log, logged)) {
+                    throw e;
+                }
+                continue;
+            }
+            Runtime.getRuntime().addShutdownHook(server.stopOnExit);
+            return server;
+        }
+    }
+
+    /** Whether the server's log after {@code offset} says its port was in use (a start that lost the port to another process). */
+    private static boolean portWasTaken(Path log, long offset) throws IOException {
+        if (!Files.exists(log)) {
+            return false;
+        }
+        byte[] all = Files.readAllBytes(log);
+        String since = new String(all, (int) Math.min(offset, all.length), all.length - (int) Math.min(offset, all.length),
+                java.nio.charset.StandardCharsets.UTF_8);
+        return since.contains("Address already in use");
     }
 
     /**
@@ -93,7 +119,7 @@ final class PostgresServer implements AutoCloseable {
         }
     }
 
-    private void run(List<String> command) throws IOException, InterruptedException {
+    private static void run(List<String> command) throws IOException, InterruptedException {
         List<String> full = new ArrayList<>();
         if (isRoot()) {
             full.addAll(List.of("setpriv", "--reuid=" + SYSTEM_USER, "--regid=" + SYSTEM_USER, "--init-groups", "--"));
