@@ -3,19 +3,14 @@ package dev.crewship.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.crewship.common.Ids;
 import dev.crewship.deployment.CrewshipToml;
 import dev.crewship.deployment.Deployment;
 import dev.crewship.deployment.DeploymentStatus;
 import dev.crewship.deployment.Tarball;
-import dev.crewship.run.Run;
-import dev.crewship.run.RunCompletions;
-import dev.crewship.run.RunStatus;
 import dev.crewship.store.jdbc.JdbcStore;
 import java.nio.file.Files;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -92,27 +87,29 @@ class ProjectsApiTest {
     }
 
     @Test
-    void aProjectWithUnfinishedRunsCannotBeDeletedAndDeletingRemovesItsDeploymentFiles() throws Exception {
-        String projectId = server.createProject("busy-project").get("id").asText();
-        String deploymentId = server.upload("busy-project", server.adminKey, Tarball.crew("v1").gzip()).json().get("id").asText();
-        server.awaitBuild(deploymentId);
-        String runId;
-        // The run is created and claimed directly in the database, as if another server node executed it:
-        // this test is about projects, and the server itself must not execute (and finish) the run.
-        try (JdbcStore store = JdbcStore.open("jdbc:sqlite:" + server.data.resolve("crewship.db"))) {
-            runId = store.runs().create(new Run(Ids.next(Ids.RUN), projectId, deploymentId, null, RunStatus.PENDING,
-                    JsonNodeFactory.instance.objectNode(), null, null, null, null, Instant.now(), null, null)).id();
-            assertThat(store.runs().claimPending("node_test", 1, Instant.now())).extracting(Run::id).containsExactly(runId);
-        }
+    void aProjectWithUnfinishedRunsCannotBeDeletedAndDeletingRemovesItsDeploymentFiles() {
+        server.createProject("busy-project");
+        // The crew sleeps until the run is canceled, so the run stays unfinished for as long as the test needs.
+        // (A run inserted into the database and claimed there "as another node" raced this server's own
+        // dispatcher, which claims pending runs every second: it sometimes claimed the run first.)
+        byte[] sleeper = Tarball.of()
+                .file("crewship.toml", "[deployment]\nframework = \"crewai\"\nentrypoint = \"sleeper.crew:kickoff\"\n")
+                .file("sleeper/__init__.py", "")
+                .file("sleeper/crew.py", "import time\n\n\ndef kickoff(inputs):\n    time.sleep(float(inputs[\"sleep\"]))\n    return \"woke\"\n")
+                .gzip();
+        String deploymentId = server.upload("busy-project", server.adminKey, sleeper).json().get("id").asText();
+        assertThat(server.awaitBuild(deploymentId).get("status").asText()).isEqualTo("ready");
+        TestServer.Response started = server.post("/v1/runs", server.adminKey,
+                Map.of("deployment_id", deploymentId, "input", Map.of("sleep", 600)));
+        assertThat(started.status()).as(started.text()).isEqualTo(202);
+        String runId = started.json().get("id").asText();
 
         JsonNode problem = Problems.assertProblem(server.delete("/v1/projects/busy-project", server.adminKey), 409, "conflict");
         assertThat(problem.get("detail").asText()).contains("1 pending or running runs");
         assertThat(server.get("/v1/projects/busy-project", server.adminKey).status()).isEqualTo(200);
 
-        try (JdbcStore store = JdbcStore.open("jdbc:sqlite:" + server.data.resolve("crewship.db"))) {
-            Run run = store.runs().findById(runId).orElseThrow();
-            store.runs().finish(runId, RunCompletions.canceled(run, List.of(), Instant.now()));
-        }
+        TestServer.Response canceled = server.post("/v1/runs/" + runId + "/cancel", server.adminKey, Map.of());
+        assertThat(canceled.json().get("status").asText()).as(canceled.text()).isEqualTo("canceled");
         assertThat(server.data.resolve("deployments").resolve(deploymentId)).isDirectory();
         assertThat(server.delete("/v1/projects/busy-project", server.adminKey).status()).isEqualTo(204);
         assertThat(Files.exists(server.data.resolve("deployments").resolve(deploymentId))).isFalse();
