@@ -1,5 +1,6 @@
 """Isolation promises: parallel runs see only their own input, artifacts and project env vars; a crew
 that attacks the host or its neighbours fails cleanly while the server and other runs carry on."""
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -47,13 +48,19 @@ def test_crew_cannot_read_the_server_data_dir(server, probe):
 
 
 def test_crew_cannot_read_another_runs_artifacts(server, probe):
-    victim = server.start_run({"deployment_id": probe, "input": {"action": "echo", "tag": "private", "sleep": 4}})
-    time.sleep(1.5)
-    thief = server.run(probe, {"action": "read", "path": f"{server.data}/runs/{victim['id']}/artifacts/tag.txt"})
+    victim = server.start_run({"deployment_id": probe, "input": {"action": "echo", "tag": "private", "sleep": 4}})["id"]
+    # The thief reads while the victim's file is there (the crew writes it, then sleeps), not after a fixed
+    # pause that a busy machine can outlast in either direction.
+    target = f"{server.data}/runs/{victim}/artifacts/tag.txt"
+    deadline = time.time() + 60
+    while not os.path.exists(target):
+        assert time.time() < deadline, f"run {victim} never wrote {target}: {server.json('GET', f'/v1/runs/{victim}')[1]}"
+        time.sleep(0.05)
+    thief = server.run(probe, {"action": "read", "path": target})
     assert thief["status"] == "failed", thief
     listing = server.run(probe, {"action": "list", "path": "/app/artifacts"})
     assert listing["output"]["entries"] == []
-    assert server.wait_run(victim["id"])["status"] == "succeeded"
+    assert server.wait_run(victim)["status"] == "succeeded"
 
 
 def test_crew_has_no_network_by_default(server, probe):
