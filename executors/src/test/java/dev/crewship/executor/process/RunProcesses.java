@@ -24,6 +24,37 @@ final class RunProcesses {
         return new ProcessExecutorConfig(runtimeDir, SandboxMode.BUBBLEWRAP, FIRST_RUN_UID, RUN_UID_COUNT);
     }
 
+    /**
+     * Pids of the processes of this JVM's run uids whose command line contains {@code text}: the sandboxes
+     * of another test run on the same machine (another JVM, another uid pool) are never among them.
+     */
+    static List<Long> ofRunUidsRunning(String text) {
+        int first = FIRST_RUN_UID;
+        int last = first + RUN_UID_COUNT - 1;
+        List<Long> found = new ArrayList<>();
+        try (DirectoryStream<Path> processes = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+            for (Path process : processes) {
+                try {
+                    int uid = -1;
+                    for (String line : Files.readAllLines(process.resolve("status"))) {
+                        if (line.startsWith("Uid:")) {
+                            uid = Integer.parseInt(line.split("\\s+")[1]);
+                        }
+                    }
+                    if (uid >= first && uid <= last
+                            && new String(Files.readAllBytes(process.resolve("cmdline"))).replace('\0', ' ').contains(text)) {
+                        found.add(Long.parseLong(process.getFileName().toString()));
+                    }
+                } catch (IOException | NumberFormatException gone) {
+                    // the process ended while being looked at
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return found;
+    }
+
     static List<String> ofRunUids() {
         int first = FIRST_RUN_UID;
         int last = first + RUN_UID_COUNT - 1;

@@ -250,14 +250,13 @@ class WarmStartTest {
         assertThat(executor.warmRuns()).isEqualTo(before);
     }
 
-    /** Processes of the "tree" action (each sleeps 300 s). */
-    private static List<ProcessHandle> sleepers() throws InterruptedException {
+    /** Processes of the "tree" action (each sleeps 300 s) of this test's runs, waiting up to 5 s for them to go. */
+    private static List<Long> sleepers() throws InterruptedException {
         Instant deadline = Instant.now().plusSeconds(5);
-        List<ProcessHandle> alive;
+        List<Long> alive;
         do {
-            alive = ProcessHandle.allProcesses()
-                    .filter(p -> p.info().commandLine().orElse("").contains("time.sleep(300)"))
-                    .toList();
+            // Only this JVM's run uids: the same crew's sandboxes of another test run on the machine do not count.
+            alive = RunProcesses.ofRunUidsRunning("time.sleep(300)");
             if (alive.isEmpty()) {
                 return alive;
             }
