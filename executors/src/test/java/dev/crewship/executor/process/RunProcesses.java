@@ -29,51 +29,36 @@ final class RunProcesses {
      * of another test run on the same machine (another JVM, another uid pool) are never among them.
      */
     static List<Long> ofRunUidsRunning(String text) {
-        int first = FIRST_RUN_UID;
-        int last = first + RUN_UID_COUNT - 1;
-        List<Long> found = new ArrayList<>();
-        try (DirectoryStream<Path> processes = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
-            for (Path process : processes) {
-                try {
-                    int uid = -1;
-                    for (String line : Files.readAllLines(process.resolve("status"))) {
-                        if (line.startsWith("Uid:")) {
-                            uid = Integer.parseInt(line.split("\\s+")[1]);
-                        }
-                    }
-                    if (uid >= first && uid <= last
-                            && new String(Files.readAllBytes(process.resolve("cmdline"))).replace('\0', ' ').contains(text)) {
-                        found.add(Long.parseLong(process.getFileName().toString()));
-                    }
-                } catch (IOException | NumberFormatException gone) {
-                    // the process ended while being looked at
-                }
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return found;
+        return running().stream().filter(p -> p.command().contains(text)).map(RunProcess::pid).toList();
     }
 
+    /** The processes of this JVM's run uids, each described for a failure message. */
     static List<String> ofRunUids() {
+        return running().stream().map(RunProcess::describe).toList();
+    }
+
+    /** A process of one of this JVM's run uids, as /proc showed it. */
+    private record RunProcess(long pid, int uid, List<String> status, String command) {
+        String describe() {
+            String state = status.stream().filter(l -> l.startsWith("State:") || l.startsWith("PPid:"))
+                    .map(l -> l.replaceAll("\\s+", " ")).toList().toString();
+            return pid + " (uid " + uid + " " + state + " " + command.substring(0, Math.min(60, command.length())) + ")";
+        }
+    }
+
+    private static List<RunProcess> running() {
         int first = FIRST_RUN_UID;
         int last = first + RUN_UID_COUNT - 1;
-        List<String> found = new ArrayList<>();
+        List<RunProcess> found = new ArrayList<>();
         try (DirectoryStream<Path> processes = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
             for (Path process : processes) {
                 try {
                     List<String> status = Files.readAllLines(process.resolve("status"));
-                    for (String line : status) {
-                        if (line.startsWith("Uid:")) {
-                            int uid = Integer.parseInt(line.split("\\s+")[1]);
-                            if (uid >= first && uid <= last) {
-                                String state = status.stream().filter(l -> l.startsWith("State:") || l.startsWith("PPid:"))
-                                        .map(l -> l.replaceAll("\\s+", " ")).toList().toString();
-                                String command = new String(Files.readAllBytes(process.resolve("cmdline"))).replace('\0', ' ');
-                                found.add(process.getFileName() + " (uid " + uid + " " + state + " "
-                                        + command.substring(0, Math.min(60, command.length())) + ")");
-                            }
-                        }
+                    int uid = status.stream().filter(l -> l.startsWith("Uid:"))
+                            .mapToInt(l -> Integer.parseInt(l.split("\\s+")[1])).findFirst().orElse(-1);
+                    if (uid >= first && uid <= last) {
+                        String command = new String(Files.readAllBytes(process.resolve("cmdline"))).replace('\0', ' ');
+                        found.add(new RunProcess(Long.parseLong(process.getFileName().toString()), uid, status, command));
                     }
                 } catch (IOException | NumberFormatException gone) {
                     // the process ended while being looked at
