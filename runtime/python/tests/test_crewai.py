@@ -77,6 +77,15 @@ def example(name, tmp_path, python):
     return runtime
 
 
+def script_report(runtime, script, *args, **env):
+    """Runs a script written into the app with the runtime's Python, in the app folder as a warm parent's
+    steps run there, and returns the JSON report it printed last."""
+    process = subprocess.run([runtime.python, script, *args], capture_output=True, cwd=runtime.app,
+                             env=runtime.env(**env), timeout=RUN_TIMEOUT_SECONDS)
+    assert process.returncode == 0, process.stderr.decode()
+    return json.loads(process.stdout.decode().splitlines()[-1])
+
+
 def of_type(outcome, *types):
     return [(t, d) for t, d in outcome.events if t in types]
 
@@ -420,11 +429,7 @@ def test_a_warm_parents_preload_does_crewais_first_kickoff_work_and_keeps_nothin
     runtime = example("research-crew", tmp_path, crewai_python)
     runtime.write("preload_check.py", PRELOAD)
 
-    process = subprocess.run([crewai_python, "preload_check.py"], capture_output=True, cwd=runtime.app,
-                             env=runtime.env(OPENAI_API_KEY="fake-key"), timeout=RUN_TIMEOUT_SECONDS)
-
-    assert process.returncode == 0, process.stderr.decode()
-    report = json.loads(process.stdout.decode().splitlines()[-1])
+    report = script_report(runtime, "preload_check.py", OPENAI_API_KEY="fake-key")
     # The CrewAI the examples pin still defers these: if it stops, the preload has nothing left to do here.
     assert report["before"][2] is False and report["after"][2] is True
     assert report["done"] == "CrewAI preloaded: 3 modules, 6 model schemas, 2 flow definitions" and report["skills"]
@@ -472,11 +477,7 @@ def test_a_prebuilt_crews_agents_are_set_up_ahead_and_each_run_gets_its_own_inpu
     (tmp_path / "writable").mkdir()
     topics = ["quantum sensors", "deep sea robots"]
 
-    process = subprocess.run([crewai_python, "prebuilt_runs.py", str(tmp_path / "writable"), *topics], capture_output=True,
-                             cwd=runtime.app, env=runtime.env(**llm.env()), timeout=RUN_TIMEOUT_SECONDS)
-
-    assert process.returncode == 0, process.stderr.decode()
-    report = json.loads(process.stdout.decode().splitlines()[-1])
+    report = script_report(runtime, "prebuilt_runs.py", str(tmp_path / "writable"), *topics, **llm.env())
     assert report["prebuilt"].endswith(", agents set up"), report["prebuilt"]
     # Set up before any input: the parent's crew keeps CrewAI's templates, and its agents have executors.
     assert report["set_up"] == [True, True]
@@ -554,11 +555,7 @@ def test_the_hooks_of_a_crew_the_warm_parent_does_not_keep_do_not_run_beside_the
     runtime.write("discarded_prebuild.py", DISCARDED_PREBUILD)
     (tmp_path / "writable").mkdir()
 
-    process = subprocess.run([crewai_python, "discarded_prebuild.py", str(tmp_path / "writable")], capture_output=True,
-                             cwd=runtime.app, env=runtime.env(**llm.env()), timeout=RUN_TIMEOUT_SECONDS)
-
-    assert process.returncode == 0, process.stderr.decode()
-    report = json.loads(process.stdout.decode().splitlines()[-1])
+    report = script_report(runtime, "discarded_prebuild.py", str(tmp_path / "writable"), **llm.env())
     assert report["prebuilt"].startswith("crew not prebuilt: building or setting it up opened files"), report["prebuilt"]
     assert report["raw"] == "Hello."
     # Each hook method registered once, by the run's own crew (not also by the one the parent dropped) ...
@@ -587,11 +584,7 @@ def test_a_spare_starts_crewais_event_bus_threads_before_its_run(tmp_path, crewa
     runtime = example("research-crew", tmp_path, crewai_python)
     runtime.write("event_bus_check.py", EVENT_BUS)
 
-    process = subprocess.run([crewai_python, "event_bus_check.py"], capture_output=True, cwd=runtime.app,
-                             env=runtime.env(OPENAI_API_KEY="fake-key"), timeout=RUN_TIMEOUT_SECONDS)
-
-    assert process.returncode == 0, process.stderr.decode()
-    report = json.loads(process.stdout.decode().splitlines()[-1])
+    report = script_report(runtime, "event_bus_check.py", OPENAI_API_KEY="fake-key")
     assert report["started"] is True
     assert report["before"] == ["MainThread"]  # the import started none: a warm parent may fork
     assert report["after"] == ["CrewAIEventsLoop", "CrewAISyncHandler_0", "MainThread"]
