@@ -244,11 +244,17 @@ class RunDispatcherTest {
         assertThat(terminal.data().get("error").get("type").asText()).isEqualTo("Timeout");
     }
 
+    /** A project secret, and what redacts it, as the secrets of two tests below. */
+    private static final String OPENAI_KEY = "sk-very-secret-123";
+
+    private static RunSecrets openAiKeySecrets() {
+        return new RunSecrets(Map.of("OPENAI_API_KEY", OPENAI_KEY), text -> text.replace(OPENAI_KEY, "[REDACTED:OPENAI_API_KEY]"));
+    }
+
     @Test
     void secretValuesAreRedactedFromEventsOutputAndErrors() {
-        String secret = "sk-very-secret-123";
-        RunSecrets secrets = new RunSecrets(Map.of("OPENAI_API_KEY", secret),
-                text -> text.replace(secret, "[REDACTED:OPENAI_API_KEY]"));
+        String secret = OPENAI_KEY;
+        RunSecrets secrets = openAiKeySecrets();
         ScriptedExecutor executor = new ScriptedExecutor((request, sink, killed) -> {
             assertThat(request.env()).containsEntry("OPENAI_API_KEY", secret);
             sink.emit(new NewEvent(EventTypes.LOG, JsonNodeFactory.instance.objectNode().put("message", "the secret is " + secret)));
@@ -293,9 +299,8 @@ class RunDispatcherTest {
 
     @Test
     void eventsEmittedTogetherAreStoredInOrderRedactedAndWithoutForgedOnes() {
-        String secret = "sk-very-secret-123";
-        RunSecrets secrets = new RunSecrets(Map.of("OPENAI_API_KEY", secret),
-                text -> text.replace(secret, "[REDACTED:OPENAI_API_KEY]"));
+        String secret = OPENAI_KEY;
+        RunSecrets secrets = openAiKeySecrets();
         ScriptedExecutor executor = new ScriptedExecutor((request, sink, killed) -> {
             sink.emitAll(List.of(
                     new NewEvent(EventTypes.LOG, JsonNodeFactory.instance.objectNode().put("message", "key " + secret)),
