@@ -24,16 +24,12 @@ import pathlib
 import re
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import ROOT, Server, Target, crew_copy, ms, summary, write_result  # noqa: E402
-from crewship_e2e import listening_port  # noqa: E402
+from common import Server, Target, crew_copy, ms, summary, write_result  # noqa: E402
 
 TITLE = "6. Footprint"
 STARTS, QUICK_STARTS = 10, 3
@@ -99,47 +95,21 @@ def start_once(data):
     srv = Server(data_dir=data)
     log_path = os.path.join(data, "server.log")
     log_size = os.path.getsize(log_path) if os.path.exists(log_path) else 0
-    log = open(log_path, "ab")
     t0 = time.perf_counter()
-    # --port 0: the server binds a free port itself and prints it (a port chosen here could be taken first).
-    srv.proc = subprocess.Popen([os.path.join(ROOT, "bin", "crewship"), "server", "--port", "0", "--data-dir", data],
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        deadline = time.time() + 120
-        while True:
-            if srv.proc.poll() is not None:
-                raise RuntimeError(f"server exited {srv.proc.returncode}: {srv.log_tail()}")
-            if srv.port is None:
-                srv.port = listening_port(log_path, log_size)
-                if srv.port is None:
-                    if time.time() > deadline:
-                        raise RuntimeError("server not ready in time: " + srv.log_tail())
-                    time.sleep(0.005)
-                    continue
-                srv.url = f"http://127.0.0.1:{srv.port}"
-            try:
-                with urllib.request.urlopen(srv.url + "/health", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except (OSError, urllib.error.URLError):
-                if time.time() > deadline:
-                    raise RuntimeError("server not ready in time: " + srv.log_tail())
-                time.sleep(0.005)
+        srv.start(timeout=120, poll_every=0.005)
         ready_ms = (time.perf_counter() - t0) * 1000
         cpu_s = cpu_seconds(srv.proc.pid)
-        srv.key = open(os.path.join(data, "admin-key")).read().strip()
         result = {"server": srv, "ready_ms": ready_ms, "cpu_s": cpu_s, "jvm_ready_ms": jvm_ready_ms(data, log_size)}
         if log_size == 0:  # the first start: its idle RSS too, then the caller deploys on it
             time.sleep(SETTLE_S)
             result["idle_rss_mb"] = rss_mb(srv.proc.pid)
         return result
     except BaseException:
-        if srv.proc.poll() is None:
+        if srv.proc and srv.proc.poll() is None:
             os.killpg(srv.proc.pid, signal.SIGKILL)
             srv.proc.wait()
         raise
-    finally:
-        log.close()
 
 
 def jvm_ready_ms(data, offset):
