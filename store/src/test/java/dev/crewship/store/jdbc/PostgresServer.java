@@ -2,6 +2,7 @@ package dev.crewship.store.jdbc;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
@@ -81,9 +82,8 @@ final class PostgresServer implements AutoCloseable {
             return false;
         }
         byte[] all = Files.readAllBytes(log);
-        String since = new String(all, (int) Math.min(offset, all.length), all.length - (int) Math.min(offset, all.length),
-                java.nio.charset.StandardCharsets.UTF_8);
-        return since.contains("Address already in use");
+        int from = (int) Math.min(offset, all.length);
+        return new String(all, from, all.length - from, StandardCharsets.UTF_8).contains("Address already in use");
     }
 
     /**
